@@ -1,0 +1,57 @@
+# Gantian: `make run` to try it, `make test` to test it. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PYTEST_ARGS ?=
+SYSTEM_PACKAGES := gettext chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+
+.PHONY: setup system-deps run worker beat test lint messages bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Debian packages: gettext to compile translations, CJK fonts and Pango for the PDFs, chromium for
+# the browser tests. Installed only when missing (needs root, as on this project's machines).
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+setup: system-deps $(VENV)/.installed node_modules/.installed
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0
+
+run: setup
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) load_gantian_demo
+	@echo "Gantian runs on http://127.0.0.1:8000 (Ctrl-C to stop)."
+	$(MANAGE) runserver 127.0.0.1:8000
+
+worker: setup
+	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: setup
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=/tmp/gantian-celerybeat-schedule
+
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+messages: setup
+	$(MANAGE) makemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache

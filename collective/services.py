@@ -1,0 +1,9 @@
+from django.utils import timezone
+
+from collective.models import Heartbeat
+
+
+def record_heartbeat(*, name: str) -> Heartbeat:
+    """Record that a background process named `name` is alive now."""
+    heartbeat, _ = Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
+    return heartbeat

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+
+@shared_task(name="collective.record_heartbeat")
+def record_heartbeat_task(name: str = "worker") -> None:
+    """Prove the worker (and, when scheduled, beat) runs: the health page shows when it last did."""
+    from collective.services import record_heartbeat
+
+    record_heartbeat(name=name)

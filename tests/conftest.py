@@ -1,0 +1,174 @@
+"""Shared fixtures: the organisations and one persona per role."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from collective.models import Household, Organisation, User
+
+PASSWORD = "a-long-test-password"
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_and_fast_hashing(settings):
+    """Run tasks in-process unless a test asks for the real worker; hash passwords cheaply."""
+    from config.celery import app
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def township(db) -> Organisation:
+    return Organisation.objects.create(code="T1", name="绿荷乡", kind=Organisation.Kind.TOWNSHIP)
+
+
+@pytest.fixture
+def company(township) -> Organisation:
+    return Organisation.objects.create(
+        code="XL", name="兴绿农业开发有限公司", kind=Organisation.Kind.COMPANY, township=township
+    )
+
+
+@pytest.fixture
+def association_a(township) -> Organisation:
+    return Organisation.objects.create(
+        code="A01", name="甘田村股份经济合作社", kind=Organisation.Kind.COLLECTIVE, township=township
+    )
+
+
+@pytest.fixture
+def association_b(township) -> Organisation:
+    return Organisation.objects.create(
+        code="A02", name="绿荷村股份经济合作社", kind=Organisation.Kind.COLLECTIVE, township=township
+    )
+
+
+@pytest.fixture
+def pear_association(township) -> Organisation:
+    return Organisation.objects.create(
+        code="PEAR", name="甘田优质梨协会", kind=Organisation.Kind.SOCIAL, township=township
+    )
+
+
+@pytest.fixture
+def household_a(association_a) -> Household:
+    return Household.objects.create(association=association_a, code="A01-001")
+
+
+@pytest.fixture
+def household_b(association_b) -> Household:
+    return Household.objects.create(association=association_b, code="A02-001")
+
+
+def make_user(username: str, role: str, **fields) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, role=role, **fields)
+    return user
+
+
+@pytest.fixture
+def township_official(township) -> User:
+    return make_user("township", User.Role.TOWNSHIP, organisation=township)
+
+
+@pytest.fixture
+def village_official_a(association_a) -> User:
+    return make_user("village_a", User.Role.VILLAGE, organisation=association_a)
+
+
+@pytest.fixture
+def village_official_b(association_b) -> User:
+    return make_user("village_b", User.Role.VILLAGE, organisation=association_b)
+
+
+@pytest.fixture
+def accountant(company) -> User:
+    return make_user("accountant", User.Role.ACCOUNTANT, organisation=company)
+
+
+@pytest.fixture
+def association_staff(pear_association) -> User:
+    return make_user("pear_staff", User.Role.ASSOCIATION_STAFF, organisation=pear_association)
+
+
+@pytest.fixture
+def farmer_a(household_a) -> User:
+    return make_user("13800000001", User.Role.FARMER, household=household_a, phone="13800000001")
+
+
+@pytest.fixture
+def farmer_b(household_b) -> User:
+    return make_user("13800000002", User.Role.FARMER, household=household_b, phone="13800000002")
+
+
+def uses_real_services() -> bool:
+    return connection.vendor == "postgresql" and settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start a real Celery worker process on Redis against this test database; yield its Popen.
+
+    Tests that use it must commit their data (transactional_db), as the worker has its own
+    connection. Skipped in the embedded mode (SQLite, no broker).
+    """
+    if not uses_real_services():
+        pytest.skip("needs PostgreSQL and a Redis broker (the embedded mode has neither)")
+    from config.celery import app
+
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER'] or ''}:{db['PASSWORD'] or ''}@{db['HOST'] or ''}:{db['PORT'] or ''}/{db['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "CELERY_TASK_ALWAYS_EAGER": "false"}
+    app.control.purge()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            f"--hostname=test-{os.getpid()}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(destination=[f"test-{os.getpid()}@{os.uname().nodename}"], timeout=0.5):
+            break
+        if process.poll() is not None:
+            raise RuntimeError("the Celery worker exited while starting")
+    else:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise RuntimeError("the Celery worker did not answer a ping within 60 s")
+    app.conf.task_always_eager = False
+    try:
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -1,0 +1,43 @@
+import time
+
+import pytest
+
+from collective.models import Heartbeat
+from collective.tasks import record_heartbeat_task
+
+
+@pytest.mark.celery_worker
+def test_a_task_enqueued_on_commit_runs_in_a_real_worker_and_lands_in_postgresql(celery_worker_process):
+    from django.db import transaction
+
+    with transaction.atomic():
+        record_heartbeat_task.delay_on_commit("ci-worker")
+        # Not sent yet: the transaction has not committed.
+        assert not Heartbeat.objects.filter(name="ci-worker").exists()
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not Heartbeat.objects.filter(name="ci-worker").exists():
+        time.sleep(0.2)
+    assert Heartbeat.objects.filter(name="ci-worker").exists()
+
+
+def test_a_task_is_not_sent_when_the_transaction_rolls_back(db, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                record_heartbeat_task.delay_on_commit("rolled-back")
+                raise RuntimeError("abort")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not Heartbeat.objects.filter(name="rolled-back").exists()
+
+
+def test_health_reports_the_last_heartbeat(client, db):
+    record_heartbeat_task.delay("worker")
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert "worker" in response.json()["heartbeats"]
