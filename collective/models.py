@@ -164,6 +164,25 @@ class Household(models.Model):
         return self.code
 
 
+class Member(models.Model):
+    """A member (成员) of a household. The registry part of the collective app fills in the rest."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
+    )
+    name = models.CharField(_("name"), max_length=64)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["household__code", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class EquityEventQuerySet(models.QuerySet):
     def holdings_as_of(self, company: Organisation, as_of: date) -> dict[int, int]:
         """Return {holder id: company shares} for a company on a date, derived from the events."""
