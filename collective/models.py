@@ -9,6 +9,8 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from collective.crypto import decrypt, encrypt, keyed_hash, mask
+
 
 class OrganisationQuerySet(models.QuerySet):
     def collectives(self) -> OrganisationQuerySet:
@@ -136,6 +138,12 @@ class HouseholdQuerySet(models.QuerySet):
             return self.filter(pk=user.household_id)
         return self.none()
 
+    def active_on(self, day: date) -> HouseholdQuerySet:
+        """Households that existed on a day (established by then and not yet dissolved)."""
+        return self.filter(Q(established_on__isnull=True) | Q(established_on__lte=day)).filter(
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)
+        )
+
 
 class Household(models.Model):
     """A household (户) of one village collective economic association."""
@@ -150,6 +158,22 @@ class Household(models.Model):
     code = models.CharField(_("household code"), max_length=32, unique=True)
     village_group = models.CharField(_("village group"), max_length=64, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    head = models.ForeignKey(
+        "collective.Member",
+        verbose_name=_("head of household"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    established_on = models.DateField(
+        _("established on"), null=True, blank=True, help_text=_("Leave empty when it is not known.")
+    )
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    certificate_number = models.CharField(_("share certificate number"), max_length=40, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account_encrypted = models.TextField(_("bank account (encrypted)"), blank=True, editable=False)
+    masked_bank_account = models.CharField(_("bank account"), max_length=40, blank=True, editable=False)
     is_synthetic = models.BooleanField(_("synthetic demo data"), default=False)
 
     objects = HouseholdQuerySet.as_manager()
@@ -159,28 +183,381 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True)
+                | Q(established_on__isnull=True)
+                | Q(dissolved_on__gte=models.F("established_on")),
+                name="household_dissolved_after_established",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def bank_account(self) -> str:
+        """The plain bank account number, for the payment batch only; pages show masked_bank_account."""
+        return decrypt(self.bank_account_encrypted)
+
+    @bank_account.setter
+    def bank_account(self, value: str) -> None:
+        value = "".join((value or "").split())
+        self.bank_account_encrypted = encrypt(value)
+        self.masked_bank_account = mask(value, keep_start=4, keep_end=4)
+
+    @property
+    def is_dissolved(self) -> bool:
+        return self.dissolved_on is not None
+
+    @property
+    def certificate_label(self) -> str:
+        """The certificate number, or one made from the household code when none was issued on paper."""
+        return self.certificate_number or f"GQZ-{self.code}"
+
+
+class MemberQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> MemberQuerySet:
+        """Return the members of the households this user may see."""
+        return self.filter(household__in=Household.objects.visible_to(user))
+
+    def in_membership_on(self, day: date) -> MemberQuerySet:
+        """Members born, joined and not yet ceased (by death, moving away, ...) on a day."""
+        return self.filter(
+            Q(birth_date__isnull=True) | Q(birth_date__lte=day),
+            Q(joined_on__isnull=True) | Q(joined_on__lte=day),
+            Q(ceased_on__isnull=True) | Q(ceased_on__gt=day),
+        )
+
+    def with_id_number(self, number: str) -> MemberQuerySet:
+        """Members whose resident ID number is this one (found through the keyed hash)."""
+        return self.filter(id_number_hash=keyed_hash(number.strip().upper()))
+
 
 class Member(models.Model):
-    """A member (成员) of a household. The registry part of the collective app fills in the rest."""
+    """A member (成员) of a household; in one household at a time, moves recorded as MemberMove."""
+
+    class Sex(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        PARENT = "parent", _("Parent")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        SIBLING = "sibling", _("Brother or sister")
+        OTHER = "other", _("Other relative")
+
+    class CeaseReason(models.TextChoices):
+        DEATH = "death", _("Death")
+        MOVED_AWAY = "moved_away", _("Moved away")
+        MARRIED_OUT = "married_out", _("Married out")
+        OTHER = "other", _("Other")
 
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
     )
+    # The household's association, kept here so ID numbers can be unique per association in the database.
+    association = models.ForeignKey(
+        Organisation,
+        verbose_name=_("association"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     name = models.CharField(_("name"), max_length=64)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    id_number_encrypted = models.TextField(_("ID number (encrypted)"), blank=True, editable=False)
+    id_number_hash = models.CharField(_("ID number (keyed hash)"), max_length=64, blank=True, editable=False)
+    masked_id_number = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
+    id_number_last4 = models.CharField(
+        _("last four characters of the ID number"), max_length=4, blank=True, editable=False, db_index=True
+    )
+    relation = models.CharField(_("relation to the head"), max_length=16, choices=Relation, default=Relation.OTHER)
+    joined_on = models.DateField(_("member since"), null=True, blank=True)
+    ceased_on = models.DateField(_("membership ceased on"), null=True, blank=True)
+    cease_reason = models.CharField(_("reason membership ceased"), max_length=16, choices=CeaseReason, blank=True)
+    cease_note = models.CharField(_("note on ceasing"), max_length=200, blank=True)
+    is_synthetic = models.BooleanField(_("synthetic demo data"), default=False)
 
+    objects = MemberQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["household__code", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["association", "id_number_hash"],
+                condition=~Q(id_number_hash=""),
+                name="member_id_number_unique_per_association",
+            ),
+            models.CheckConstraint(
+                condition=(Q(ceased_on__isnull=True) & Q(cease_reason=""))
+                | (Q(ceased_on__isnull=False) & ~Q(cease_reason="")),
+                name="member_ceased_with_date_and_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Callers that only know the household (as the land app's labour records do) still get a valid row.
+        if self.association_id is None and self.household_id is not None:
+            self.association_id = Household.objects.values_list("association_id", flat=True).get(pk=self.household_id)
+        super().save(*args, **kwargs)
+
+    @property
+    def id_number(self) -> str:
+        """The plain resident ID number: only for an audited reveal (collective.services.reveal_id_number)."""
+        return decrypt(self.id_number_encrypted)
+
+    @id_number.setter
+    def id_number(self, value: str) -> None:
+        value = (value or "").strip()
+        self.id_number_encrypted = encrypt(value)
+        self.id_number_hash = keyed_hash(value)
+        self.masked_id_number = mask(value)
+        self.id_number_last4 = value[-4:]
+
+    @property
+    def is_in_membership(self) -> bool:
+        return self.ceased_on is None
+
+    def age_on(self, day: date) -> int | None:
+        """Completed years of age on a day."""
+        if self.birth_date is None:
+            return None
+        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class MemberMove(models.Model):
+    """A member moving from one household to another of the same association, with the date."""
+
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="moves")
+    from_household = models.ForeignKey(
+        Household, verbose_name=_("from household"), on_delete=models.PROTECT, related_name="moves_out"
+    )
+    to_household = models.ForeignKey(
+        Household, verbose_name=_("to household"), on_delete=models.PROTECT, related_name="moves_in"
+    )
+    moved_on = models.DateField(_("moved on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        "collective.User",
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member move")
+        verbose_name_plural = _("member moves")
+        ordering = ["moved_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_household=models.F("to_household")), name="member_move_changes_household"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.from_household} -> {self.to_household} @ {self.moved_on}"
+
+
+class ShareTypeQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ShareTypeQuerySet:
+        """Share types of the associations whose registry this user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role in (User.Role.TOWNSHIP, User.Role.ACCOUNTANT):
+            return self
+        if user.role == User.Role.VILLAGE:
+            return self.filter(association_id=user.organisation_id)
+        if user.role == User.Role.FARMER and user.household_id:
+            return self.filter(association__households=user.household_id)
+        return self.none()
+
+
+class ShareType(models.Model):
+    """A kind of share an association issues (人口股, 劳龄股, 集体股, ...), with its dividend weight."""
+
+    association = models.ForeignKey(
+        Organisation,
+        verbose_name=_("association"),
+        on_delete=models.PROTECT,
+        related_name="share_types",
+        limit_choices_to={"kind": Organisation.Kind.COLLECTIVE},
+    )
+    code = models.SlugField(_("code"), max_length=32, help_text=_("For example population, labour or collective."))
+    name = models.CharField(_("name"), max_length=64)
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=12,
+        decimal_places=4,
+        help_text=_("Each share of this type counts this much in a dividend split."),
+    )
+    is_collective = models.BooleanField(
+        _("held by the association"),
+        default=False,
+        help_text=_("A collective share (集体股) is held by the association itself, not by a household."),
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    objects = ShareTypeQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("share type")
+        verbose_name_plural = _("share types")
+        ordering = ["association", "is_collective", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["association", "code"], name="share_type_code_unique_per_association"),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="share_type_weight_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShareEventQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> ShareEventQuerySet:
+        """Share events of the associations whose registry this user may see."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role in (User.Role.TOWNSHIP, User.Role.ACCOUNTANT):
+            return self
+        if user.role == User.Role.VILLAGE:
+            return self.filter(association_id=user.organisation_id)
+        if user.role == User.Role.FARMER and user.household_id:
+            return self.filter(lines__household_id=user.household_id).distinct()
+        return self.none()
+
+
+class ShareEvent(models.Model):
+    """One change to the share registry, never edited in place: holdings are the sums of the lines."""
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", _("Issue")
+        TRANSFER = "transfer", _("Transfer")
+        INHERITANCE = "inheritance", _("Inheritance")
+        SPLIT = "split", _("Household split")
+        MERGE = "merge", _("Household merge")
+        CANCELLATION = "cancellation", _("Cancellation")
+
+    association = models.ForeignKey(
+        Organisation,
+        verbose_name=_("association"),
+        on_delete=models.PROTECT,
+        related_name="share_events",
+        limit_choices_to={"kind": Organisation.Kind.COLLECTIVE},
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind)
+    effective_date = models.DateField(_("effective date"))
+    base_date = models.DateField(
+        _("base date"), null=True, blank=True, help_text=_("Set on the issue of a quantification (基准日).")
+    )
+    member = models.ForeignKey(
+        Member,
+        verbose_name=_("member concerned"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="share_events",
+        help_text=_("For an inheritance: the member who died."),
+    )
+    note = models.CharField(_("reason"), max_length=300, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    recorded_by = models.ForeignKey(
+        "collective.User",
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ShareEventQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("share event")
+        verbose_name_plural = _("share events")
+        ordering = ["effective_date", "pk"]
+        indexes = [models.Index(fields=["association", "effective_date"], name="share_event_assoc_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} @ {self.effective_date}"
+
+
+class ShareEventLine(models.Model):
+    """A change in one holding: a household's (or, with no household, the association's) shares of a type.
+
+    Lines are written once with their event and never changed, so the ledger itself is their history.
+    """
+
+    event = models.ForeignKey(ShareEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="lines")
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="share_lines",
+        help_text=_("Empty for the association's own collective holding."),
+    )
+    share_type = models.ForeignKey(
+        ShareType, verbose_name=_("share type"), on_delete=models.PROTECT, related_name="lines"
+    )
+    quantity_delta = models.DecimalField(_("change in shares"), max_digits=14, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("share event line")
+        verbose_name_plural = _("share event lines")
+        ordering = ["event", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity_delta=0), name="share_line_changes_something"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household or '-'} {self.share_type} {self.quantity_delta:+}"
+
+
+class PiiReveal(models.Model):
+    """An official looked at a plain resident ID or bank account number: who, whose, what, when."""
+
+    class Field(models.TextChoices):
+        ID_NUMBER = "id_number", _("ID number")
+        BANK_ACCOUNT = "bank_account", _("Bank account")
+
+    user = models.ForeignKey("collective.User", verbose_name=_("user"), on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    field = models.CharField(_("field"), max_length=16, choices=Field)
+    created_at = models.DateTimeField(_("revealed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reveal of personal data")
+        verbose_name_plural = _("reveals of personal data")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.field} {self.household} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class EquityEventQuerySet(models.QuerySet):
