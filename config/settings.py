@@ -6,6 +6,7 @@ SECRET_KEY, DEBUG=false and ALLOWED_HOSTS.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -191,12 +192,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Redis redelivers a task not acknowledged within this time: keep it above the longest task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 60 * 60)}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): shows on /health/ that beat and a worker run.
     "heartbeat": {"task": "collective.record_heartbeat", "schedule": 300.0, "args": ["beat"]},
 }
+
+# The yearly distribution (dividends). County rules bound every policy (DESIGN.md §3, step 5);
+# a county with other rules sets these. Distributing from a loss or from borrowed money is refused
+# by the computation itself (docs/distribution.md).
+DIVIDENDS_MIN_RESERVE_AND_WELFARE_RATE = env.decimal("DIVIDENDS_MIN_RESERVE_AND_WELFARE_RATE", Decimal("0.30"))
+DIVIDENDS_MAX_MEMBER_DIVIDEND_RATE = env.decimal("DIVIDENDS_MAX_MEMBER_DIVIDEND_RATE", Decimal("0.60"))
+DIVIDENDS_MIN_NOTICE_DAYS = env.int("DIVIDENDS_MIN_NOTICE_DAYS", 7)
+# Holders per chunk task: a chunk takes seconds, and a million households make a flat group of ~50 tasks.
+DIVIDENDS_CHUNK_HOUSEHOLDS = env.int("DIVIDENDS_CHUNK_HOUSEHOLDS", 20000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

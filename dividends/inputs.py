@@ -1,0 +1,101 @@
+"""Gathering a run's inputs from the other apps, through their published functions only.
+
+The registry as of the record date (collective.services.registry_as_of), the contract lines and
+labour records of the year (land.services), the company's equity on the record date
+(EquityEvent.objects.holdings_as_of) and the company's ledger totals of the year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from collective.models import EquityEvent, Organisation
+from collective.services import registry_as_of
+from dividends import engine
+from dividends.models import DistributionRun, LedgerEntry
+from dividends.services.compute import GatheredInputs
+from land.services import contract_lines_for_year, labour_lines_for_year
+
+
+def gather_inputs(*, run: DistributionRun) -> GatheredInputs:
+    """Everything the run computes from, as of its policy's record date."""
+    policy = run.policy
+    company = run.company
+    year = run.year
+    totals = LedgerEntry.objects.filter(organisation=company).of_year(year).totals_by_category()
+    revenue = {category: amount for (direction, category), amount in totals.items() if direction == "revenue"}
+    expense = {category: amount for (direction, category), amount in totals.items() if direction == "expense"}
+    contract_lines = contract_lines_for_year(transferee=company, year=year)
+    labour_lines = labour_lines_for_year(employer=company, year=year)
+    equity = EquityEvent.objects.holdings_as_of(company, policy.record_date)
+    associations = {
+        association.pk: association
+        for association in Organisation.objects.filter(pk__in=[pk for pk, shares in equity.items() if shares])
+    }
+    company_inputs = engine.CompanyInputs(
+        year=year,
+        rates=policy.rates,
+        revenue_by_category=revenue,
+        expense_by_category=expense,
+        contract_lines=[
+            engine.ContractLineInput(
+                contract_id=line.contract_id,
+                contract_number=line.contract_number,
+                parcel_code=line.parcel_code,
+                household_id=line.household_id,
+                household_code=line.household_code,
+                association_id=line.association_id,
+                area_mu=line.area_mu,
+                rent_per_mu_fen=line.rent_per_mu_fen,
+                days_active=line.days_active,
+                days_in_year=line.days_in_year,
+                profit_share=line.profit_share,
+                profit_share_weight=line.profit_share_weight,
+            )
+            for line in contract_lines
+        ],
+        labour_lines=[
+            engine.LabourLineInput(
+                record_id=line.record_id,
+                household_id=line.household_id,
+                household_code=line.household_code,
+                association_id=line.association_id,
+                member_name=line.member_name,
+                work_date=line.work_date,
+                days=line.days,
+                day_wage_fen=line.day_wage_fen,
+            )
+            for line in labour_lines
+        ],
+        associations=[
+            engine.AssociationInput(association_id=pk, code=association.code, equity_shares=int(equity[pk]))
+            for pk, association in associations.items()
+        ],
+    )
+    return GatheredInputs(
+        company=company_inputs,
+        holdings=_holdings(sorted(associations.values(), key=lambda a: a.code), policy.record_date),
+        record_date_iso=policy.record_date.isoformat(),
+        policy_id=policy.pk,
+        policy_version=policy.version,
+        land_rents={(line.contract_number, line.parcel_code): line.rent_fen for line in contract_lines},
+    )
+
+
+def _holdings(associations: Sequence[Organisation], record_date) -> Iterator[tuple[int, list[engine.HoldingInput]]]:
+    """One association's registry at a time, so a county's never sits in memory at once."""
+    for association in associations:
+        yield (
+            association.pk,
+            [
+                engine.HoldingInput(
+                    household_id=holding.household_id,
+                    household_code=holding.household_code,
+                    share_type_id=holding.share_type_id,
+                    share_type_code=holding.share_type_code,
+                    weight=holding.weight,
+                    quantity=holding.quantity,
+                )
+                for holding in registry_as_of(association=association, as_of=record_date)
+            ],
+        )

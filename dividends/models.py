@@ -1,0 +1,813 @@
+"""Money in and money out: ledger entries, policies, distribution runs, their pools, lines and payouts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from collective.models import Household, Organisation, User
+from dividends import engine
+
+RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))]
+
+
+def sees_all_money(user) -> bool:
+    return user.is_superuser or user.role in (User.Role.TOWNSHIP, User.Role.ACCOUNTANT)
+
+
+# --- Ledger --------------------------------------------------------------------------------------
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def visible_to(self, user) -> LedgerEntryQuerySet:
+        """The entries this user may see: the one place ledger scoping lives."""
+        if not user.is_authenticated:
+            return self.none()
+        if sees_all_money(user):
+            return self
+        if user.role == User.Role.VILLAGE:
+            return self.filter(organisation_id=user.organisation_id)
+        return self.none()
+
+    def of_year(self, year: int) -> LedgerEntryQuerySet:
+        return self.filter(entry_date__year=year)
+
+    def revenue(self) -> LedgerEntryQuerySet:
+        return self.filter(direction=LedgerEntry.Direction.REVENUE)
+
+    def expenses(self) -> LedgerEntryQuerySet:
+        return self.filter(direction=LedgerEntry.Direction.EXPENSE)
+
+    def totals_by_category(self) -> dict[tuple[str, str], int]:
+        """{(direction, category): amount in fen}."""
+        rows = self.values("direction", "category").annotate(total=models.Sum("amount_fen")).order_by()
+        return {(row["direction"], row["category"]): row["total"] for row in rows}
+
+
+class LedgerEntry(models.Model):
+    """A revenue or expense entry of the company or of an association (收入 / 支出)."""
+
+    class Direction(models.TextChoices):
+        REVENUE = "revenue", _("Revenue")
+        EXPENSE = "expense", _("Expense")
+
+    class Category(models.TextChoices):
+        LAND_OPERATION = engine.LAND_OPERATION, _("Land operation")
+        RENTAL = "rental", _("Rental")
+        PROCESSING = "processing", _("Processing and sales")
+        SERVICES = "services", _("Services")
+        SUBSIDIES = "subsidies", _("Subsidies")
+        ADMINISTRATION = "administration", _("Administration")
+        OTHER = "other", _("Other")
+        BORROWING = engine.BORROWING, _("Borrowed funds (not income)")
+
+    class RentalSource(models.TextChoices):
+        LVHE_MARKET = "lvhe_market", _("Lvhe market management rights")
+        TOWNSHIP_CANTEEN = "township_canteen", _("Township canteen contract")
+        OTHER = "other", _("Other rental")
+
+    REVENUE_CATEGORIES = (
+        Category.LAND_OPERATION,
+        Category.RENTAL,
+        Category.PROCESSING,
+        Category.SERVICES,
+        Category.SUBSIDIES,
+        Category.OTHER,
+        Category.BORROWING,
+    )
+    EXPENSE_CATEGORIES = (
+        Category.LAND_OPERATION,
+        Category.RENTAL,
+        Category.PROCESSING,
+        Category.SERVICES,
+        Category.ADMINISTRATION,
+        Category.OTHER,
+    )
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    direction = models.CharField(_("revenue or expense"), max_length=8, choices=Direction)
+    category = models.CharField(_("category"), max_length=24, choices=Category)
+    rental_source = models.CharField(_("rental source"), max_length=24, choices=RentalSource, blank=True)
+    entry_date = models.DateField(_("date"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    counterparty = models.CharField(_("counterparty"), max_length=200, blank=True)
+    source_reference = models.CharField(
+        _("source document"), max_length=100, blank=True, help_text=_("Voucher, invoice or contract number.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        User, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    is_synthetic = models.BooleanField(_("synthetic demo data"), default=False)
+
+    objects = LedgerEntryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-entry_date", "-pk"]
+        indexes = [models.Index(fields=["organisation", "entry_date"], name="ledger_org_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="ledger_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(
+                    direction="revenue",
+                    category__in=[
+                        "land_operation",
+                        "rental",
+                        "processing",
+                        "services",
+                        "subsidies",
+                        "other",
+                        "borrowing",
+                    ],
+                )
+                | Q(
+                    direction="expense",
+                    category__in=["land_operation", "rental", "processing", "services", "administration", "other"],
+                ),
+                name="ledger_category_fits_direction",
+            ),
+            models.CheckConstraint(
+                condition=Q(rental_source="") | Q(category="rental"), name="ledger_rental_source_only_for_rental"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_date} {self.get_direction_display()} {self.get_category_display()} {self.amount_fen}"
+
+    @property
+    def year(self) -> int:
+        return self.entry_date.year
+
+    def clean(self) -> None:
+        allowed = self.REVENUE_CATEGORIES if self.direction == self.Direction.REVENUE else self.EXPENSE_CATEGORIES
+        if self.category and self.category not in allowed:
+            raise ValidationError(
+                {
+                    "category": _("“%(category)s” is not a category of %(direction)s.")
+                    % {"category": self.get_category_display(), "direction": self.get_direction_display()}
+                }
+            )
+        if (
+            self.category == self.Category.RENTAL
+            and self.direction == self.Direction.REVENUE
+            and not self.rental_source
+        ):
+            raise ValidationError({"rental_source": _("Say where the rental income comes from.")})
+        if self.rental_source and self.category != self.Category.RENTAL:
+            raise ValidationError({"rental_source": _("Only rental entries have a rental source.")})
+        if self.amount_fen is not None and self.amount_fen <= 0:
+            raise ValidationError({"amount_fen": _("The amount must be more than zero.")})
+
+
+# --- Policy --------------------------------------------------------------------------------------
+
+
+class DistributionPolicyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DistributionPolicyQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if sees_all_money(user) or user.role == User.Role.VILLAGE:
+            return self
+        return self.none()
+
+
+class DistributionPolicy(models.Model):
+    """The rates and record date of one organisation's distribution of one fiscal year."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="distribution_policies",
+        limit_choices_to={"kind": Organisation.Kind.COMPANY},
+    )
+    year = models.PositiveSmallIntegerField(_("fiscal year"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    land_share_rate = models.DecimalField(
+        _("land share rate"),
+        max_digits=7,
+        decimal_places=6,
+        validators=RATE_VALIDATORS,
+        help_text=_("Share of the land-operation profit paid as land dividend (分红), e.g. 0.30."),
+    )
+    reserve_rate = models.DecimalField(
+        _("provident fund rate"),
+        max_digits=7,
+        decimal_places=6,
+        validators=RATE_VALIDATORS,
+        help_text=_("公积金, share of net profit, e.g. 0.20."),
+    )
+    welfare_rate = models.DecimalField(
+        _("welfare fund rate"),
+        max_digits=7,
+        decimal_places=6,
+        validators=RATE_VALIDATORS,
+        help_text=_("公益金, share of net profit, e.g. 0.10."),
+    )
+    payout_rate = models.DecimalField(
+        _("payout rate"),
+        max_digits=7,
+        decimal_places=6,
+        validators=RATE_VALIDATORS,
+        help_text=_("Share of the distributable profit paid to the shareholders, e.g. 0.80."),
+    )
+    retention_rate = models.DecimalField(
+        _("association retention rate"),
+        max_digits=7,
+        decimal_places=6,
+        validators=RATE_VALIDATORS,
+        help_text=_("Share each association keeps for the collective, e.g. 0.10."),
+    )
+    record_date = models.DateField(
+        _("record date"), help_text=_("Shares and company equity are counted as of this date.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = DistributionPolicyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("distribution policy")
+        verbose_name_plural = _("distribution policies")
+        ordering = ["organisation__code", "-year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year", "version"], name="policy_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(organisation)s %(year)s policy v%(version)s") % {
+            "organisation": self.organisation,
+            "year": self.year,
+            "version": self.version,
+        }
+
+    @property
+    def rates(self) -> engine.Rates:
+        return engine.Rates(
+            land_share=self.land_share_rate,
+            reserve=self.reserve_rate,
+            welfare=self.welfare_rate,
+            payout=self.payout_rate,
+            retention=self.retention_rate,
+        )
+
+    @property
+    def member_dividend_rate(self) -> Decimal:
+        """The share of net profit that reaches the shareholders: payout * (1 - reserve - welfare)."""
+        return self.payout_rate * (1 - self.reserve_rate - self.welfare_rate)
+
+    @property
+    def is_frozen(self) -> bool:
+        """A policy used by an approved run is never changed."""
+        return self.runs.filter(status__in=DistributionRun.LOCKING_STATUSES).exists()
+
+
+# --- Runs ----------------------------------------------------------------------------------------
+
+
+class DistributionRunQuerySet(models.QuerySet):
+    def visible_to(self, user) -> DistributionRunQuerySet:
+        """The runs this user may see: officials all but drafts of others' making; farmers the published
+        runs that concern their household's association."""
+        if not user.is_authenticated:
+            return self.none()
+        if sees_all_money(user):
+            return self
+        if user.role == User.Role.VILLAGE:
+            return self.exclude(status=DistributionRun.Status.DRAFT)
+        if user.role == User.Role.FARMER and user.household_id:
+            association_id = Household.objects.filter(pk=user.household_id).values("association_id")[:1]
+            return self.filter(
+                Exists(Pool.objects.filter(run=OuterRef("pk"), association_id=association_id)),
+                status__in=DistributionRun.PUBLISHED_STATUSES,
+            )
+        return self.none()
+
+    def locking(self) -> DistributionRunQuerySet:
+        return self.filter(status__in=DistributionRun.LOCKING_STATUSES)
+
+    def published(self) -> DistributionRunQuerySet:
+        return self.filter(status__in=DistributionRun.PUBLISHED_STATUSES)
+
+
+class DistributionRun(models.Model):
+    """One computation of one company's fiscal year under one policy (DESIGN.md §3)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        COMPUTING = "computing", _("Computing")
+        COMPUTED = "computed", _("Computed")
+        FAILED = "failed", _("Failed")
+        NOTICE = "notice", _("In public notice")
+        APPROVED = "approved", _("Approved")
+        PAID = "paid", _("Paid")
+        CLOSED = "closed", _("Closed")
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Distribution")
+        REVERSAL = "reversal", _("Reversal")
+
+    # Approved and later: the run, its policy and its year's ledger entries are never changed.
+    LOCKING_STATUSES = (Status.APPROVED, Status.PAID, Status.CLOSED)
+    # What a farmer may see: from the public notice on.
+    PUBLISHED_STATUSES = (Status.NOTICE, Status.APPROVED, Status.PAID, Status.CLOSED)
+    # The accountant may (re)compute these.
+    COMPUTABLE_STATUSES = (Status.DRAFT, Status.COMPUTED, Status.FAILED)
+
+    company = models.ForeignKey(
+        Organisation,
+        verbose_name=_("company"),
+        on_delete=models.PROTECT,
+        related_name="distribution_runs",
+        limit_choices_to={"kind": Organisation.Kind.COMPANY},
+    )
+    year = models.PositiveSmallIntegerField(_("fiscal year"))
+    policy = models.ForeignKey(
+        DistributionPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="runs"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind, default=Kind.REGULAR)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("reverses"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversal",
+    )
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("replaces"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replacements",
+        help_text=_("The reversed run this run corrects."),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.DRAFT)
+    chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    inputs = models.JSONField(_("frozen inputs"), default=dict, blank=True)
+    figures = models.JSONField(_("figures"), default=dict, blank=True)
+    notes = models.JSONField(_("notes"), default=list, blank=True)
+    inputs_frozen_at = models.DateTimeField(_("inputs frozen at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    notice_starts_on = models.DateField(_("public notice from"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("public notice until"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        User, verbose_name=_("published by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        User, verbose_name=_("approved by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    resolution_date = models.DateField(_("date of the assembly's resolution"), null=True, blank=True)
+    resolution_reference = models.CharField(
+        _("resolution reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The resolution of the members' representative assembly (成员代表大会决议)."),
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = DistributionRunQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["chunks_done", "inputs", "figures"])
+
+    class Meta:
+        verbose_name = _("distribution run")
+        verbose_name_plural = _("distribution runs")
+        ordering = ["-year", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "year"],
+                condition=Q(kind="regular", status__in=["draft", "computing", "computed", "failed", "notice"]),
+                name="run_one_open_regular_run_per_year",
+            ),
+            models.CheckConstraint(condition=Q(chunks_done__lte=models.F("chunks_total")), name="run_chunks_counted"),
+            models.CheckConstraint(
+                condition=Q(kind="regular", reverses__isnull=True) | Q(kind="reversal", reverses__isnull=False),
+                name="run_reversal_reverses_a_run",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(company)s %(year)s %(kind)s #%(pk)s") % {
+            "company": self.company,
+            "year": self.year,
+            "kind": self.get_kind_display(),
+            "pk": self.pk,
+        }
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.kind == self.Kind.REVERSAL
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in self.LOCKING_STATUSES
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in self.PUBLISHED_STATUSES
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status != self.Status.COMPUTING:
+            return 100 if self.computed_at else 0
+        if not self.chunks_total:
+            return 0
+        return self.chunks_done * 100 // self.chunks_total
+
+    @property
+    def notice_over(self) -> bool:
+        return bool(self.notice_ends_on) and timezone.localdate() >= self.notice_ends_on
+
+    def notice_ends_for(self, starts_on: date) -> date:
+        return starts_on + timedelta(days=settings.DIVIDENDS_MIN_NOTICE_DAYS)
+
+
+class Pool(models.Model):
+    """An amount the run sets aside and, where it has lines, splits (DESIGN.md §3)."""
+
+    class Kind(models.TextChoices):
+        RENT = engine.POOL_RENT, _("Guaranteed rent")
+        WAGES = engine.POOL_WAGES, _("Wages")
+        LAND_DIVIDEND = engine.POOL_LAND_DIVIDEND, _("Land dividend")
+        RESERVE = engine.POOL_RESERVE, _("Provident fund")
+        WELFARE = engine.POOL_WELFARE, _("Welfare fund")
+        SHAREHOLDER = engine.POOL_SHAREHOLDER, _("Shareholder pool")
+        RETAINED = engine.POOL_RETAINED, _("Retained earnings")
+        RECEIVED = engine.POOL_RECEIVED, _("Received by the association")
+        RETENTION = engine.POOL_RETENTION, _("Association retention")
+        SPLIT = engine.POOL_SPLIT, _("Share dividend pool")
+
+    run = models.ForeignKey(DistributionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="pools")
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind)
+    association = models.ForeignKey(
+        Organisation,
+        verbose_name=_("association"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("part of"), on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    total_weight = models.DecimalField(_("total weight"), max_digits=30, decimal_places=8, null=True, blank=True)
+    # The split's weights as whole numbers: weight * 1e8 / divisor, summed (see engine.weight_units).
+    total_units = models.BigIntegerField(_("total weight units"), default=0)
+    weight_divisor = models.BigIntegerField(_("weight divisor"), default=1)
+    leftover_fen = models.BigIntegerField(_("fen left after the floors"), default=0)
+    lines_count = models.PositiveIntegerField(_("lines"), default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("pool")
+        verbose_name_plural = _("pools")
+        ordering = ["run", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "kind"], condition=Q(association__isnull=True), name="pool_unique_company_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["run", "kind", "association"],
+                condition=Q(association__isnull=False),
+                name="pool_unique_association_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return engine.pool_name(self.kind, self.association.code if self.association_id else None)
+
+
+class RunChunk(models.Model):
+    """One task's share of a run: a block of one association's holders, in code order."""
+
+    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="+")
+    ordinal_from = models.PositiveIntegerField()
+    ordinal_to = models.PositiveIntegerField()
+    done = models.BooleanField(default=False)
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "number"], name="chunk_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.number}"
+
+
+# --- Frozen inputs -------------------------------------------------------------------------------
+
+
+class RunContractLine(models.Model):
+    """A contract line as the run saw it, with its rent and land dividend (steps 1 and 3)."""
+
+    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="contract_lines")
+    ordinal = models.PositiveIntegerField()
+    contract_id = models.BigIntegerField()
+    contract_number = models.CharField(max_length=64)
+    parcel_code = models.CharField(max_length=32)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household_code = models.CharField(max_length=32)
+    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    area_mu = models.DecimalField(max_digits=12, decimal_places=4)
+    # The exact rent in fen per mu after escalation; text, because compounding can outgrow any fixed scale.
+    rent_per_mu_fen = models.CharField(max_length=64)
+    days_active = models.PositiveSmallIntegerField()
+    days_in_year = models.PositiveSmallIntegerField()
+    profit_share = models.BooleanField()
+    profit_share_weight = models.DecimalField(max_digits=12, decimal_places=4)
+    land_weight = models.DecimalField(max_digits=24, decimal_places=8)
+    rent_fen = models.BigIntegerField()
+    land_dividend_fen = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["run", "ordinal"]
+        constraints = [models.UniqueConstraint(fields=["run", "ordinal"], name="run_contract_line_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.contract_number}/{self.parcel_code}"
+
+    @property
+    def rent_per_mu(self) -> Decimal:
+        return Decimal(self.rent_per_mu_fen)
+
+
+class RunLabourLine(models.Model):
+    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="labour_lines")
+    record_id = models.BigIntegerField()
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household_code = models.CharField(max_length=32)
+    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    member_name = models.CharField(max_length=64)
+    work_date = models.DateField()
+    days = models.DecimalField(max_digits=6, decimal_places=2)
+    day_wage_fen = models.BigIntegerField()
+    wage_fen = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["run", "household_code", "work_date", "record_id"]
+        constraints = [models.UniqueConstraint(fields=["run", "record_id"], name="run_labour_line_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.household_code} {self.work_date}"
+
+
+class RunHolding(models.Model):
+    """A holding on the record date as the run froze it; household NULL is the association's own."""
+
+    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="holdings")
+    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, related_name="+")
+    household_code = models.CharField(max_length=32, blank=True)
+    # The holder's place in the split's tie-break order (code order, the association's own line last).
+    ordinal = models.PositiveIntegerField()
+    share_type_id = models.BigIntegerField()
+    share_type_code = models.CharField(max_length=32)
+    weight = models.DecimalField(max_digits=12, decimal_places=4)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4)
+
+    class Meta:
+        indexes = [models.Index(fields=["run", "association", "ordinal"], name="run_holding_block")]
+
+    def __str__(self) -> str:
+        return f"{self.household_code or self.association_id} {self.share_type_code} {self.quantity}"
+
+
+# --- Lines and payouts ---------------------------------------------------------------------------
+
+
+class PayoutPart(models.Model):
+    """One part of one household's money in a run (rent, land dividend, share dividend, wages).
+
+    The staging table of the chunked computation: chunks write the share-dividend floors with their
+    exact remainders, the final step adds the left-over fen. household NULL is the association's own
+    collective-share line: a line of its pool paid to the association, not a payout.
+    """
+
+    class Part(models.TextChoices):
+        RENT = engine.RENT, _("Rent")
+        LAND_DIVIDEND = engine.LAND_DIVIDEND, _("Land dividend")
+        SHARE_DIVIDEND = engine.SHARE_DIVIDEND, _("Share dividend")
+        WAGES = engine.WAGES, _("Wages")
+
+    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="parts")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, related_name="+")
+    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    part = models.CharField(max_length=16, choices=Part)
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="parts")
+    ordinal = models.PositiveIntegerField(default=0)
+    weight = models.DecimalField(max_digits=24, decimal_places=8, null=True)
+    floor_fen = models.BigIntegerField()
+    remainder = models.BigIntegerField(default=0)
+    amount_fen = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("payout part")
+        verbose_name_plural = _("payout parts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "household", "part"], condition=Q(household__isnull=False), name="part_unique_household"
+            ),
+            models.UniqueConstraint(
+                fields=["run", "association", "part"],
+                condition=Q(household__isnull=True),
+                name="part_unique_association_line",
+            ),
+        ]
+        indexes = [models.Index(fields=["pool", "ordinal"], name="part_pool_ordinal")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.household_id or 'collective'}/{self.part}"
+
+
+class PayoutQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PayoutQuerySet:
+        """The payouts this user may see: the one place payout scoping lives.
+
+        Township and accountant: all. A village official: their association's. A farmer: their own
+        household's, from the public notice on.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if sees_all_money(user):
+            return self
+        if user.role == User.Role.VILLAGE:
+            return self.filter(association_id=user.organisation_id).exclude(run__status=DistributionRun.Status.DRAFT)
+        if user.role == User.Role.FARMER and user.household_id:
+            return self.filter(household_id=user.household_id, run__status__in=DistributionRun.PUBLISHED_STATUSES)
+        return self.none()
+
+    def search(self, text: str) -> PayoutQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(household__code__icontains=text)
+
+
+class Payout(models.Model):
+    """What one household gets from one run: rent 租金, dividends 股金 (land + share), wages 薪金.
+
+    Rent, land dividend and wages are paid by the company; the share dividend by the association.
+    Immutable once computed, except the payment marks; audited through its run.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Not yet paid")
+        PAID = "paid", _("Paid")
+
+    run = models.ForeignKey(DistributionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="payouts")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="payouts"
+    )
+    association = models.ForeignKey(
+        Organisation, verbose_name=_("association"), on_delete=models.PROTECT, related_name="+"
+    )
+    rent_fen = models.BigIntegerField(_("rent (fen)"), default=0)
+    land_dividend_fen = models.BigIntegerField(_("land dividend (fen)"), default=0)
+    share_dividend_fen = models.BigIntegerField(_("share dividend (fen)"), default=0)
+    wage_fen = models.BigIntegerField(_("wages (fen)"), default=0)
+    total_fen = models.BigIntegerField(_("total (fen)"))
+    status = models.CharField(_("payment"), max_length=8, choices=Status, default=Status.PENDING)
+    company_paid_on = models.DateField(_("company part paid on"), null=True, blank=True)
+    company_bank_reference = models.CharField(_("company bank reference"), max_length=64, blank=True)
+    association_paid_on = models.DateField(_("share dividend paid on"), null=True, blank=True)
+    association_bank_reference = models.CharField(_("association bank reference"), max_length=64, blank=True)
+
+    objects = PayoutQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["run", "household__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "household"], name="payout_one_per_household"),
+            models.CheckConstraint(
+                condition=Q(
+                    total_fen=models.F("rent_fen")
+                    + models.F("land_dividend_fen")
+                    + models.F("share_dividend_fen")
+                    + models.F("wage_fen")
+                ),
+                name="payout_total_is_sum_of_parts",
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "association"], name="payout_run_association")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.total_fen}"
+
+    @property
+    def dividends_fen(self) -> int:
+        """股金: land dividend plus share dividend."""
+        return self.land_dividend_fen + self.share_dividend_fen
+
+    @property
+    def company_part_fen(self) -> int:
+        return self.rent_fen + self.land_dividend_fen + self.wage_fen
+
+    @property
+    def association_part_fen(self) -> int:
+        return self.share_dividend_fen
+
+    @property
+    def paid_on(self) -> date | None:
+        """The day the household had all its money, when it has."""
+        if self.status != self.Status.PAID:
+            return None
+        dates = [d for d in (self.company_paid_on, self.association_paid_on) if d]
+        return max(dates) if dates else None
+
+
+class ObjectionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ObjectionQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if sees_all_money(user):
+            return self
+        if user.role == User.Role.VILLAGE:
+            return self.filter(household__association_id=user.organisation_id)
+        if user.role == User.Role.FARMER and user.household_id:
+            return self.filter(household_id=user.household_id)
+        return self.none()
+
+    def open(self) -> ObjectionQuerySet:
+        return self.filter(status=Objection.Status.OPEN)
+
+
+class Objection(models.Model):
+    """An objection (异议) against a line of a run during its public notice."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+
+    run = models.ForeignKey(DistributionRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="objections")
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="objections"
+    )
+    # The line objected to; kept NULL after a withdrawn notice is recomputed (the household stays).
+    payout = models.ForeignKey(
+        Payout, verbose_name=_("line"), on_delete=models.SET_NULL, null=True, blank=True, related_name="objections"
+    )
+    amount_fen = models.BigIntegerField(_("amount objected to (fen)"))
+    raised_by = models.ForeignKey(User, verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("objection"), max_length=2000)
+    status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.OPEN)
+    answer = models.TextField(_("answer"), max_length=2000, blank=True)
+    answered_by = models.ForeignKey(
+        User, verbose_name=_("answered by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("lodged at"), auto_now_add=True)
+
+    objects = ObjectionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status="open") | ~Q(answer=""), name="objection_answered_has_answer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.text[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -1,0 +1,765 @@
+"""Computing a run on Celery: prepare (freeze the inputs, size the pools), chunks (floors), finish (fen).
+
+DESIGN.md §6. `prepare_run` freezes every input with the run and computes the company-level pools
+(small), then fans out a flat group of chunk tasks, one per block of an association's holders.
+Each chunk computes integer floors and exact remainders for its block and writes them in bulk into
+the staging table PayoutPart, marks itself done and counts itself on the run row; the chunk that
+completes the count enqueues one `finish_run`, which under a lock hands the left-over fen of each
+pool to the largest remainders over the whole pool, builds the payouts set-based, checks every pool
+against its lines and marks the run computed. Every step is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dividends import engine
+from dividends.engine import DistributionError
+from dividends.models import (
+    DistributionRun,
+    Payout,
+    PayoutPart,
+    Pool,
+    RunChunk,
+    RunContractLine,
+    RunHolding,
+    RunLabourLine,
+)
+from dividends.services.bulk import insert_rows
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock(class, id): the class keeps the run's lock apart from other users of advisory locks.
+ADVISORY_LOCK_CLASS = 0x6474  # "dt"
+
+
+@dataclass
+class GatheredInputs:
+    """What a run needs, as gathered from the registry, the land contracts and the ledger."""
+
+    company: engine.CompanyInputs
+    # (association id, holdings on the record date): consumed one association at a time.
+    holdings: Iterable[tuple[int, Sequence[engine.HoldingInput]]]
+    record_date_iso: str
+    policy_id: int | None = None
+    policy_version: int | None = None
+    # The rent each contract line has in the land app, to refuse a run where the two disagree.
+    land_rents: Mapping[tuple[str, str], int] = field(default_factory=dict)
+
+
+def enqueue_on_commit(callback) -> None:
+    transaction.on_commit(callback)
+
+
+def _enqueue_chunks(run_id: int, numbers: Sequence[int]) -> None:
+    from celery import group
+
+    from dividends.tasks import compute_chunk_task
+
+    if numbers:
+        group(compute_chunk_task.s(run_id, number) for number in numbers).apply_async()
+
+
+def _enqueue_finish(run_id: int) -> None:
+    from dividends.tasks import finish_run_task
+
+    finish_run_task.delay(run_id)
+
+
+def fail_run(*, run_id: int, message: str) -> None:
+    """Stop a computation that cannot complete; the accountant sees why and may compute again."""
+    with transaction.atomic():
+        updated = DistributionRun.objects.filter(pk=run_id, status=DistributionRun.Status.COMPUTING).update(
+            status=DistributionRun.Status.FAILED, error=message
+        )
+    if updated:
+        logger.warning("Distribution run %s failed: %s", run_id, message)
+
+
+def clear_outputs(run: DistributionRun) -> None:
+    """Remove what an earlier computation of this run wrote (a draft is recomputed from scratch)."""
+    Payout.objects.filter(run=run).delete()
+    PayoutPart.objects.filter(run=run).delete()
+    RunChunk.objects.filter(run=run).delete()
+    Pool.objects.filter(run=run).delete()
+    RunHolding.objects.filter(run=run).delete()
+    RunContractLine.objects.filter(run=run).delete()
+    RunLabourLine.objects.filter(run=run).delete()
+
+
+def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None) -> None:
+    """Freeze the run's inputs, compute its pools and enqueue its chunks (the first step on Celery)."""
+    try:
+        with transaction.atomic():
+            run = DistributionRun.objects.select_for_update().filter(pk=run_id).first()
+            if run is None or run.status != DistributionRun.Status.COMPUTING:
+                return
+            if run.inputs_frozen_at:
+                # A redelivered prepare: the inputs are frozen; make sure the chunks were sent.
+                pending = list(run.chunks.filter(done=False).order_by("number").values_list("number", flat=True))
+                if pending:
+                    enqueue_on_commit(lambda: _enqueue_chunks(run_id, pending))
+                elif run.chunks_done >= run.chunks_total:
+                    enqueue_on_commit(lambda: _enqueue_finish(run_id))
+                return
+            clear_outputs(run)
+            if gathered is None:
+                from dividends.inputs import gather_inputs
+
+                gathered = gather_inputs(run=run)
+            numbers = freeze_and_plan(run=run, gathered=gathered)
+            if numbers:
+                enqueue_on_commit(lambda: _enqueue_chunks(run_id, numbers))
+            else:
+                enqueue_on_commit(lambda: _enqueue_finish(run_id))
+    except DistributionError as error:
+        fail_run(run_id=run_id, message=str(error))
+
+
+def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[int]:
+    """Write the frozen inputs and the pools; return the numbers of the chunks to compute."""
+    company = engine.compute_company(gathered.company)
+    for result in company.contract_lines:
+        land_rent = gathered.land_rents.get(result.line.sort_key)
+        if land_rent is not None and land_rent != result.rent_fen:
+            raise DistributionError(
+                _(
+                    "Contract %(contract)s parcel %(parcel)s: the land records give a rent of %(land)s fen for the "
+                    "year, the distribution rule %(rule)s fen. Correct the contract before computing."
+                )
+                % {
+                    "contract": result.line.contract_number,
+                    "parcel": result.line.parcel_code,
+                    "land": land_rent,
+                    "rule": result.rent_fen,
+                },
+                pool=engine.pool_name(engine.POOL_RENT),
+            )
+
+    pools = _create_company_pools(run, company)
+    _write_contract_lines(run, company, pools)
+    _write_labour_lines(run, company, pools)
+
+    chunk_size = max(1, settings.DIVIDENDS_CHUNK_HOUSEHOLDS)
+    associations = {result.association.association_id: result for result in company.associations}
+    split_pools = _create_association_pools(run, company, pools[engine.POOL_SHAREHOLDER])
+    seen: set[int] = set()
+    chunks: list[RunChunk] = []
+    for association_id, holdings in gathered.holdings:
+        if association_id not in associations or association_id in seen:
+            continue
+        seen.add(association_id)
+        chunks += _freeze_holdings(
+            run, associations[association_id], split_pools[association_id], holdings, chunk_size, len(chunks)
+        )
+    for association_id in sorted(associations.keys() - seen, key=lambda pk: associations[pk].association.code):
+        chunks += _freeze_holdings(
+            run, associations[association_id], split_pools[association_id], (), chunk_size, len(chunks)
+        )
+    RunChunk.objects.bulk_create(chunks)
+
+    inputs = gathered.company
+    run.inputs = {
+        "year": inputs.year,
+        "record_date": gathered.record_date_iso,
+        "policy": {
+            "id": gathered.policy_id,
+            "version": gathered.policy_version,
+            "land_share_rate": str(inputs.rates.land_share),
+            "reserve_rate": str(inputs.rates.reserve),
+            "welfare_rate": str(inputs.rates.welfare),
+            "payout_rate": str(inputs.rates.payout),
+            "retention_rate": str(inputs.rates.retention),
+        },
+        "revenue_by_category": dict(sorted(inputs.revenue_by_category.items())),
+        "expense_by_category": dict(sorted(inputs.expense_by_category.items())),
+        "equity": [
+            {"association_id": a.association_id, "code": a.code, "shares": a.equity_shares}
+            for a in sorted(inputs.associations, key=lambda a: a.code)
+        ],
+        "county_rules": {
+            "min_reserve_and_welfare_rate": str(settings.DIVIDENDS_MIN_RESERVE_AND_WELFARE_RATE),
+            "max_member_dividend_rate": str(settings.DIVIDENDS_MAX_MEMBER_DIVIDEND_RATE),
+        },
+        "weight_scale": engine.WEIGHT_SCALE,
+    }
+    run.figures = company.figures()
+    run.notes = list(company.notes)
+    run.chunks_total = len(chunks)
+    run.chunks_done = 0
+    run.inputs_frozen_at = timezone.now()
+    run.save(update_fields=["inputs", "figures", "notes", "chunks_total", "chunks_done", "inputs_frozen_at"])
+    return [chunk.number for chunk in chunks]
+
+
+def _create_company_pools(run: DistributionRun, company: engine.CompanyResult) -> dict[str, Pool]:
+    land_weight = sum((line.land_weight for line in company.contract_lines), Fraction(0))
+    specs = [
+        (engine.POOL_RENT, company.rent_fen, None, len(company.contract_lines)),
+        (
+            engine.POOL_LAND_DIVIDEND,
+            company.land_pool_fen,
+            land_weight,
+            sum(1 for line in company.contract_lines if line.land_weight),
+        ),
+        (engine.POOL_WAGES, company.wages_fen, None, len(company.labour_lines)),
+        (engine.POOL_RESERVE, company.reserve_fen, None, 0),
+        (engine.POOL_WELFARE, company.welfare_fen, None, 0),
+        (
+            engine.POOL_SHAREHOLDER,
+            company.shareholder_pool_fen,
+            Fraction(sum(a.association.equity_shares for a in company.associations)),
+            len(company.associations),
+        ),
+        (engine.POOL_RETAINED, company.retained_fen, None, 0),
+    ]
+    pools = Pool.objects.bulk_create(
+        Pool(
+            run=run,
+            kind=kind,
+            amount_fen=amount,
+            total_weight=_decimal(weight) if weight is not None else None,
+            lines_count=lines,
+            position=position,
+        )
+        for position, (kind, amount, weight, lines) in enumerate(specs)
+    )
+    return {pool.kind: pool for pool in pools}
+
+
+def _create_association_pools(
+    run: DistributionRun, company: engine.CompanyResult, shareholder: Pool
+) -> dict[int, Pool]:
+    received = Pool.objects.bulk_create(
+        Pool(
+            run=run,
+            kind=engine.POOL_RECEIVED,
+            association_id=result.association.association_id,
+            parent=shareholder,
+            amount_fen=result.received_fen,
+            total_weight=Decimal(result.association.equity_shares),
+            lines_count=2,
+            position=10 + index * 3,
+        )
+        for index, result in enumerate(company.associations)
+    )
+    children = []
+    for index, (result, parent) in enumerate(zip(company.associations, received, strict=True)):
+        children.append(
+            Pool(
+                run=run,
+                kind=engine.POOL_RETENTION,
+                association_id=result.association.association_id,
+                parent=parent,
+                amount_fen=result.retention_fen,
+                position=11 + index * 3,
+            )
+        )
+        children.append(
+            Pool(
+                run=run,
+                kind=engine.POOL_SPLIT,
+                association_id=result.association.association_id,
+                parent=parent,
+                amount_fen=result.split_fen,
+                position=12 + index * 3,
+            )
+        )
+    created = Pool.objects.bulk_create(children)
+    return {pool.association_id: pool for pool in created if pool.kind == engine.POOL_SPLIT}
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """An exact weight with at most 8 decimals as a Decimal (mu-days and share weights always are)."""
+    scaled = value * engine.WEIGHT_SCALE
+    if scaled.denominator != 1:
+        raise DistributionError(_("A weight has more than eight decimals: %(weight)s.") % {"weight": value})
+    return Decimal(scaled.numerator).scaleb(-8)
+
+
+def _write_contract_lines(run: DistributionRun, company: engine.CompanyResult, pools: Mapping[str, Pool]) -> None:
+    columns = (
+        "run_id",
+        "ordinal",
+        "contract_id",
+        "contract_number",
+        "parcel_code",
+        "household_id",
+        "household_code",
+        "association_id",
+        "area_mu",
+        "rent_per_mu_fen",
+        "days_active",
+        "days_in_year",
+        "profit_share",
+        "profit_share_weight",
+        "land_weight",
+        "rent_fen",
+        "land_dividend_fen",
+    )
+    insert_rows(
+        RunContractLine,
+        columns,
+        (
+            (
+                run.pk,
+                ordinal,
+                r.line.contract_id,
+                r.line.contract_number,
+                r.line.parcel_code,
+                r.line.household_id,
+                r.line.household_code,
+                r.line.association_id,
+                r.line.area_mu,
+                str(r.line.rent_per_mu_fen),
+                r.line.days_active,
+                r.line.days_in_year,
+                r.line.profit_share,
+                r.line.profit_share_weight,
+                _decimal(r.land_weight),
+                r.rent_fen,
+                r.land_dividend_fen,
+            )
+            for ordinal, r in enumerate(company.contract_lines)
+        ),
+    )
+    rent: dict[int, int] = defaultdict(int)
+    land: dict[int, int] = defaultdict(int)
+    weight: dict[int, Fraction] = defaultdict(Fraction)
+    association: dict[int, int] = {}
+    for r in company.contract_lines:
+        rent[r.line.household_id] += r.rent_fen
+        land[r.line.household_id] += r.land_dividend_fen
+        weight[r.line.household_id] += r.land_weight
+        association[r.line.household_id] = r.line.association_id
+    rows = []
+    for household_id in sorted(rent):
+        rows.append(
+            (
+                run.pk,
+                household_id,
+                association[household_id],
+                engine.RENT,
+                pools[engine.POOL_RENT].pk,
+                0,
+                None,
+                rent[household_id],
+                0,
+                rent[household_id],
+            )
+        )
+        if weight[household_id] or land[household_id]:
+            rows.append(
+                (
+                    run.pk,
+                    household_id,
+                    association[household_id],
+                    engine.LAND_DIVIDEND,
+                    pools[engine.POOL_LAND_DIVIDEND].pk,
+                    0,
+                    _decimal(weight[household_id]),
+                    land[household_id],
+                    0,
+                    land[household_id],
+                )
+            )
+    insert_rows(PayoutPart, PART_COLUMNS, rows)
+
+
+PART_COLUMNS = (
+    "run_id",
+    "household_id",
+    "association_id",
+    "part",
+    "pool_id",
+    "ordinal",
+    "weight",
+    "floor_fen",
+    "remainder",
+    "amount_fen",
+)
+
+
+def _write_labour_lines(run: DistributionRun, company: engine.CompanyResult, pools: Mapping[str, Pool]) -> None:
+    columns = (
+        "run_id",
+        "record_id",
+        "household_id",
+        "household_code",
+        "association_id",
+        "member_name",
+        "work_date",
+        "days",
+        "day_wage_fen",
+        "wage_fen",
+    )
+    insert_rows(
+        RunLabourLine,
+        columns,
+        (
+            (
+                run.pk,
+                r.line.record_id,
+                r.line.household_id,
+                r.line.household_code,
+                r.line.association_id,
+                r.line.member_name,
+                r.line.work_date,
+                r.line.days,
+                r.line.day_wage_fen,
+                r.wage_fen,
+            )
+            for r in company.labour_lines
+        ),
+    )
+    wages: dict[int, int] = defaultdict(int)
+    association: dict[int, int] = {}
+    for r in company.labour_lines:
+        wages[r.line.household_id] += r.wage_fen
+        association[r.line.household_id] = r.line.association_id
+    insert_rows(
+        PayoutPart,
+        PART_COLUMNS,
+        (
+            (
+                run.pk,
+                household_id,
+                association[household_id],
+                engine.WAGES,
+                pools[engine.POOL_WAGES].pk,
+                0,
+                None,
+                amount,
+                0,
+                amount,
+            )
+            for household_id, amount in sorted(wages.items())
+        ),
+    )
+
+
+def _freeze_holdings(
+    run: DistributionRun,
+    association: engine.AssociationResult,
+    pool: Pool,
+    holdings: Sequence[engine.HoldingInput],
+    chunk_size: int,
+    first_number: int,
+) -> list[RunChunk]:
+    """Freeze one association's holdings with each holder's ordinal; size its split; plan its chunks."""
+    holders = engine.shareholders(holdings)
+    ordinals = {(holder.household_id, holder.household_code): index for index, holder in enumerate(holders)}
+    insert_rows(
+        RunHolding,
+        (
+            "run_id",
+            "association_id",
+            "household_id",
+            "household_code",
+            "ordinal",
+            "share_type_id",
+            "share_type_code",
+            "weight",
+            "quantity",
+        ),
+        (
+            (
+                run.pk,
+                association.association.association_id,
+                h.household_id,
+                h.household_code or "",
+                ordinals[(h.household_id, h.household_code)],
+                h.share_type_id,
+                h.share_type_code,
+                h.weight,
+                h.quantity,
+            )
+            for h in holdings
+        ),
+    )
+    units = [engine.weight_units(holder.weight) for holder in holders]
+    divisor = engine.units_divisor(units)
+    total_units = sum(units) // divisor
+    name = engine.pool_name(engine.POOL_SPLIT, association.association.code)
+    if pool.amount_fen and total_units == 0:
+        raise DistributionError(
+            _("The %(pool)s of %(amount)s fen has no holder with shares on the record date (total weight zero).")
+            % {"pool": name, "amount": pool.amount_fen},
+            pool=name,
+        )
+    if total_units >= engine.MAX_WEIGHT_UNITS:
+        raise DistributionError(_("The weights of the %(pool)s are too large to split exactly.") % {"pool": name})
+    pool.total_weight = _decimal(sum((holder.weight for holder in holders), Fraction(0)))
+    pool.total_units = total_units
+    pool.weight_divisor = divisor
+    pool.lines_count = len(holders)
+    pool.save(update_fields=["total_weight", "total_units", "weight_divisor", "lines_count"])
+    if not pool.amount_fen:
+        return []
+    return [
+        RunChunk(
+            run=run,
+            number=first_number + index,
+            association_id=association.association.association_id,
+            pool=pool,
+            ordinal_from=start,
+            ordinal_to=min(start + chunk_size, len(holders)),
+        )
+        for index, start in enumerate(range(0, len(holders), chunk_size))
+    ]
+
+
+def compute_chunk(*, run_id: int, number: int) -> None:
+    """Write one block's floors and exact remainders; the chunk that completes the run enqueues the finish."""
+    with transaction.atomic():
+        chunk = (
+            RunChunk.objects.select_for_update()
+            .select_related("pool", "run")
+            .filter(run_id=run_id, number=number)
+            .first()
+        )
+        if chunk is None or chunk.run.status != DistributionRun.Status.COMPUTING:
+            return
+        if chunk.done:
+            # Delivered again after it committed: nothing to write; make sure the finish was sent.
+            if chunk.run.chunks_done >= chunk.run.chunks_total:
+                enqueue_on_commit(lambda: _enqueue_finish(run_id))
+            return
+        pool = chunk.pool
+        rows = list(_chunk_rows(chunk, pool))
+        insert_rows(PayoutPart, PART_COLUMNS, rows)
+        RunChunk.objects.filter(pk=chunk.pk).update(done=True, rows=len(rows))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {DistributionRun._meta.db_table} SET chunks_done = chunks_done + 1 "
+                "WHERE id = %s RETURNING chunks_done, chunks_total",
+                [run_id],
+            )
+            done, total = cursor.fetchone()
+        if done >= total:
+            enqueue_on_commit(lambda: _enqueue_finish(run_id))
+
+
+def _chunk_rows(chunk: RunChunk, pool: Pool):
+    holdings = (
+        RunHolding.objects.filter(
+            run_id=chunk.run_id,
+            association_id=chunk.association_id,
+            ordinal__gte=chunk.ordinal_from,
+            ordinal__lt=chunk.ordinal_to,
+        )
+        .order_by("ordinal")
+        .values_list("ordinal", "household_id", "weight", "quantity")
+    )
+    current: int | None = None
+    household_id: int | None = None
+    units = 0
+    for ordinal, holder_id, weight, quantity in holdings.iterator(chunk_size=5000):
+        if ordinal != current:
+            if current is not None:
+                yield _share_row(chunk, pool, current, household_id, units)
+            current, household_id, units = ordinal, holder_id, 0
+        units += engine.weight_units(weight * quantity)
+    if current is not None:
+        yield _share_row(chunk, pool, current, household_id, units)
+
+
+def _share_row(chunk: RunChunk, pool: Pool, ordinal: int, household_id: int | None, units: int) -> tuple:
+    floor, remainder = engine.floor_and_remainder(pool.amount_fen, units // pool.weight_divisor, pool.total_units)
+    weight = Decimal(units).scaleb(-8)
+    return (
+        chunk.run_id,
+        household_id,
+        chunk.association_id,
+        engine.SHARE_DIVIDEND,
+        pool.pk,
+        ordinal,
+        weight,
+        floor,
+        remainder,
+        floor,
+    )
+
+
+def finish_run(*, run_id: int) -> None:
+    """Hand out the left-over fen over each whole pool, build the payouts, check every pool, mark computed."""
+    try:
+        with transaction.atomic():
+            run = DistributionRun.objects.select_for_update().filter(pk=run_id).first()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, run_id])
+            if (
+                run is None
+                or run.status != DistributionRun.Status.COMPUTING
+                or run.inputs_frozen_at is None
+                or run.chunks_done < run.chunks_total
+            ):
+                return
+            hand_out_leftovers(run)
+            build_payouts(run)
+            check_pools(run)
+            run.status = DistributionRun.Status.COMPUTED
+            run.computed_at = timezone.now()
+            run.error = ""
+            run.save(update_fields=["status", "computed_at", "error"])
+    except DistributionError as error:
+        fail_run(run_id=run_id, message=str(error))
+
+
+def hand_out_leftovers(run: DistributionRun) -> None:
+    """The remainder step, global over each pool: ORDER BY remainder DESC, then the stable code order."""
+    floors = dict(
+        PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
+        .values("pool_id")
+        .annotate(total=Sum("floor_fen"))
+        .values_list("pool_id", "total")
+        .order_by()
+    )
+    counts = dict(
+        PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
+        .values("pool_id")
+        .annotate(lines=Count("id"))
+        .values_list("pool_id", "lines")
+        .order_by()
+    )
+    for pool in run.pools.filter(kind=engine.POOL_SPLIT).select_related("association"):
+        leftover = pool.amount_fen - (floors.get(pool.pk) or 0)
+        if leftover < 0 or leftover > (counts.get(pool.pk) or 0):
+            raise DistributionError(
+                _("The lines of the %(pool)s are incomplete: %(leftover)s fen cannot be handed out.")
+                % {"pool": pool.name, "leftover": leftover},
+                pool=pool.name,
+            )
+        if leftover != pool.leftover_fen:
+            Pool.objects.filter(pk=pool.pk).update(leftover_fen=leftover)
+    parts = PayoutPart._meta.db_table
+    pools = Pool._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {parts} SET amount_fen = floor_fen + 1
+            WHERE id IN (
+                SELECT ranked.id FROM (
+                    SELECT p.id AS id, p.pool_id AS pool_id,
+                           ROW_NUMBER() OVER (PARTITION BY p.pool_id ORDER BY p.remainder DESC, p.ordinal ASC) AS place
+                    FROM {parts} p
+                    WHERE p.run_id = %s AND p.part = %s
+                ) ranked
+                JOIN {pools} pool ON pool.id = ranked.pool_id
+                WHERE ranked.place <= pool.leftover_fen
+            )
+            """,
+            [run.pk, engine.SHARE_DIVIDEND],
+        )
+
+
+def build_payouts(run: DistributionRun) -> None:
+    """One payout per household with anything in any part, built in one INSERT … SELECT."""
+    Payout.objects.filter(run=run).delete()
+    parts = PayoutPart._meta.db_table
+    payouts = Payout._meta.db_table
+
+    def part_sum(part: str) -> str:
+        return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {payouts} (run_id, household_id, association_id, rent_fen, land_dividend_fen,
+                share_dividend_fen, wage_fen, total_fen, status, company_bank_reference, association_bank_reference)
+            SELECT run_id, household_id, MIN(association_id), {part_sum(engine.RENT)},
+                {part_sum(engine.LAND_DIVIDEND)}, {part_sum(engine.SHARE_DIVIDEND)}, {part_sum(engine.WAGES)},
+                SUM(amount_fen), %s, '', ''
+            FROM {parts}
+            WHERE run_id = %s AND household_id IS NOT NULL
+            GROUP BY run_id, household_id
+            HAVING MAX(ABS(amount_fen)) > 0
+            """,
+            [Payout.Status.PENDING, run.pk],
+        )
+
+
+def check_pools(run: DistributionRun) -> None:
+    """Refuse to complete unless every pool equals the sum of its lines, to the fen (DESIGN.md §3)."""
+    pools = list(run.pools.select_related("association"))
+    by_kind = {(pool.kind, pool.association_id): pool for pool in pools}
+    children: dict[int, int] = defaultdict(int)
+    for pool in pools:
+        if pool.parent_id:
+            children[pool.parent_id] += pool.amount_fen
+    part_sums = {
+        row["pool_id"]: row["total"]
+        for row in PayoutPart.objects.filter(run=run).values("pool_id").annotate(total=Sum("amount_fen")).order_by()
+    }
+    payout_sums = Payout.objects.filter(run=run).aggregate(
+        rent=Sum("rent_fen"), land=Sum("land_dividend_fen"), share=Sum("share_dividend_fen"), wages=Sum("wage_fen")
+    )
+    contract_sums = RunContractLine.objects.filter(run=run).aggregate(
+        rent=Sum("rent_fen"), land=Sum("land_dividend_fen")
+    )
+    labour_sum = RunLabourLine.objects.filter(run=run).aggregate(wages=Sum("wage_fen"))["wages"]
+    collective_sum = PayoutPart.objects.filter(run=run, household__isnull=True).aggregate(total=Sum("amount_fen"))[
+        "total"
+    ]
+
+    def expect(pool: Pool, lines_fen: int | None) -> None:
+        if pool.amount_fen != (lines_fen or 0):
+            raise DistributionError(
+                _(
+                    "The %(pool)s is %(amount)s fen but its lines add up to %(lines)s fen; "
+                    "the run is not marked computed."
+                )
+                % {"pool": pool.name, "amount": pool.amount_fen, "lines": lines_fen or 0},
+                pool=pool.name,
+            )
+
+    for pool in pools:
+        if pool.kind in (engine.POOL_SHAREHOLDER, engine.POOL_RECEIVED):
+            expect(pool, children[pool.pk])
+        elif pool.kind in (engine.POOL_RENT, engine.POOL_WAGES, engine.POOL_LAND_DIVIDEND, engine.POOL_SPLIT):
+            expect(pool, part_sums.get(pool.pk))
+    rent, land, wages = (
+        by_kind[(kind, None)] for kind in (engine.POOL_RENT, engine.POOL_LAND_DIVIDEND, engine.POOL_WAGES)
+    )
+    expect(rent, contract_sums["rent"])
+    expect(rent, payout_sums["rent"])
+    expect(land, contract_sums["land"])
+    expect(land, payout_sums["land"])
+    expect(wages, labour_sum)
+    expect(wages, payout_sums["wages"])
+    split_total = sum(pool.amount_fen for pool in pools if pool.kind == engine.POOL_SPLIT)
+    if split_total != (payout_sums["share"] or 0) + (collective_sum or 0):
+        name = engine.pool_name(engine.POOL_SHAREHOLDER)
+        raise DistributionError(
+            _("The share dividend pools add up to %(pools)s fen but the payouts and collective lines to %(lines)s fen.")
+            % {"pools": split_total, "lines": (payout_sums["share"] or 0) + (collective_sum or 0)},
+            pool=name,
+        )
+    figures = run.figures
+    net = figures.get("net_profit_fen", 0)
+    parts_of_net = sum(
+        by_kind[(kind, None)].amount_fen
+        for kind in (engine.POOL_RESERVE, engine.POOL_WELFARE, engine.POOL_SHAREHOLDER, engine.POOL_RETAINED)
+    )
+    if parts_of_net != max(net, 0):
+        name = engine.pool_name(engine.POOL_SHAREHOLDER)
+        raise DistributionError(
+            _(
+                "Reserve, welfare, shareholder pool and retained earnings add up to %(parts)s fen, not the net profit "
+                "of %(net)s fen."
+            )
+            % {"parts": parts_of_net, "net": max(net, 0)},
+            pool=name,
+        )

@@ -1,0 +1,221 @@
+"""Paying a run: the bank batch of each paying organisation, and marking lines paid.
+
+The company pays rent, land dividend and wages; each association pays its households' share
+dividends (it received them from the company). A run that corrects a reversed, already paid run
+pays only the difference: the batch nets each household against what the reversed run paid it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from collective.models import Organisation, User
+from collective.money import fen_to_yuan_string
+from dividends.models import DistributionRun, Payout
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """Keep a spreadsheet from reading text as a formula (CSV/formula injection)."""
+    text = str(value or "")
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    payout_id: int
+    household_code: str
+    head_name: str
+    masked_account: str
+    account: str
+    amount_fen: int
+    already_paid_fen: int
+
+    @property
+    def net_fen(self) -> int:
+        return self.amount_fen - self.already_paid_fen
+
+
+def is_company_payer(run: DistributionRun, payer: Organisation) -> bool:
+    return payer.pk == run.company_id
+
+
+def _payer_amount(run: DistributionRun, payer: Organisation):
+    if is_company_payer(run, payer):
+        return F("rent_fen") + F("land_dividend_fen") + F("wage_fen")
+    return F("share_dividend_fen")
+
+
+def payer_payouts(*, run: DistributionRun, payer: Organisation) -> QuerySet[Payout]:
+    """The payouts with something for this payer to pay, annotated with `payer_fen` and `already_paid_fen`."""
+    payouts = run.payouts.all()
+    if not is_company_payer(run, payer):
+        if not payer.is_collective:
+            return payouts.none()
+        payouts = payouts.filter(association=payer)
+    payouts = payouts.annotate(payer_fen=_payer_amount(run, payer)).exclude(payer_fen=0)
+    already = Value(0)
+    if run.replaces_id:
+        replaced = Payout.objects.filter(run_id=run.replaces_id, household_id=OuterRef("household_id"))
+        if is_company_payer(run, payer):
+            replaced = replaced.filter(company_paid_on__isnull=False).annotate(
+                part=F("rent_fen") + F("land_dividend_fen") + F("wage_fen")
+            )
+        else:
+            replaced = replaced.filter(association_paid_on__isnull=False).annotate(part=F("share_dividend_fen"))
+        already = Coalesce(Subquery(replaced.values("part")[:1]), Value(0))
+    return payouts.annotate(already_paid_fen=already).order_by("household__code")
+
+
+def payment_rows(*, run: DistributionRun, payer: Organisation) -> Iterator[PaymentRow]:
+    """The batch's rows, streamed in household code order."""
+    payouts = payer_payouts(run=run, payer=payer).select_related("household", "household__head")
+    for payout in payouts.iterator(chunk_size=2000):
+        household = payout.household
+        head = household.head
+        yield PaymentRow(
+            payout_id=payout.pk,
+            household_code=household.code,
+            head_name=head.name if head else "",
+            masked_account=household.masked_bank_account or "",
+            account=household.bank_account or "",
+            amount_fen=payout.payer_fen,
+            already_paid_fen=payout.already_paid_fen,
+        )
+
+
+def _headers(netted: bool) -> list[str]:
+    headers = [
+        _("No."),
+        _("Household"),
+        _("Head of household"),
+        _("Account (masked)"),
+        _("Account for the bank"),
+    ]
+    if netted:
+        headers += [_("This run (yuan)"), _("Already paid by the reversed run (yuan)")]
+    return [*headers, _("Amount to pay (yuan)"), _("Memo")]
+
+
+def _lines(run: DistributionRun, payer: Organisation) -> Iterator[tuple[list, PaymentRow]]:
+    netted = bool(run.replaces_id)
+    number = 0
+    for row in payment_rows(run=run, payer=payer):
+        if row.net_fen <= 0:
+            continue
+        number += 1
+        cells = [
+            number,
+            safe_cell(row.household_code),
+            safe_cell(row.head_name),
+            safe_cell(row.masked_account),
+            safe_cell(row.account),
+        ]
+        if netted:
+            cells += [Decimal(row.amount_fen).scaleb(-2), Decimal(row.already_paid_fen).scaleb(-2)]
+        memo = _("%(year)s distribution #%(run)s %(household)s") % {
+            "year": run.year,
+            "run": run.pk,
+            "household": row.household_code,
+        }
+        cells += [Decimal(row.net_fen).scaleb(-2), safe_cell(memo)]
+        yield cells, row
+
+
+def export_payment_batch(*, user: User, run: DistributionRun, payer: Organisation, file_format: str) -> bytes:
+    """The bank batch of one paying organisation as .xlsx or .csv (UTF-8 with BOM, for Excel)."""
+    if not user.has_perm("dividends.export_payment", payer):
+        raise PermissionDenied(_("You may not export this organisation's payments."))
+    if run.status not in (DistributionRun.Status.APPROVED, DistributionRun.Status.PAID, DistributionRun.Status.CLOSED):
+        raise ValidationError(_("Only an approved run is paid."))
+    if run.is_reversal:
+        raise ValidationError(_("A reversal is settled by the run that corrects it, not paid through the bank."))
+    headers = _headers(bool(run.replaces_id))
+    if file_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(headers)
+        for cells, _row in _lines(run, payer):
+            writer.writerow([fen_to_yuan_string(int(c.scaleb(2))) if isinstance(c, Decimal) else c for c in cells])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    if file_format == "xlsx":
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=_("Payments")[:31])
+        sheet.append(headers)
+        for cells, _row in _lines(run, payer):
+            row = []
+            for cell in cells:
+                if isinstance(cell, Decimal):
+                    written = WriteOnlyCell(sheet, value=cell)
+                    written.number_format = "0.00"
+                    row.append(written)
+                else:
+                    written = WriteOnlyCell(sheet, value=cell)
+                    if isinstance(cell, str):
+                        written.data_type = "s"
+                    row.append(written)
+            sheet.append(row)
+        output = io.BytesIO()
+        workbook.save(output)
+        return output.getvalue()
+    raise ValidationError(_("Choose xlsx or csv."))
+
+
+@transaction.atomic
+def mark_paid(
+    *,
+    user: User,
+    run: DistributionRun,
+    payer: Organisation,
+    paid_on: date,
+    bank_reference: str,
+    payouts: Iterable[int] | None = None,
+) -> int:
+    """Mark this payer's part of some (or all) payouts paid; the run is paid when every part is."""
+    if not user.has_perm("dividends.confirm_payment", payer):
+        raise PermissionDenied(_("You may not confirm this organisation's payments."))
+    run = DistributionRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != DistributionRun.Status.APPROVED:
+        raise ValidationError(_("Only an approved run that is not yet fully paid can be marked paid."))
+    if paid_on is None or paid_on > timezone.localdate():
+        raise ValidationError(_("Give the day the bank paid, not a day in the future."))
+    if not bank_reference.strip():
+        raise ValidationError(_("Give the bank's reference for the payment."))
+    company = is_company_payer(run, payer)
+    lines = run.payouts.all()
+    if company:
+        lines = lines.exclude(rent_fen=0, land_dividend_fen=0, wage_fen=0).filter(company_paid_on__isnull=True)
+    else:
+        lines = lines.filter(association=payer, association_paid_on__isnull=True).exclude(share_dividend_fen=0)
+    if payouts is not None:
+        lines = lines.filter(pk__in=list(payouts))
+    if company:
+        count = lines.update(company_paid_on=paid_on, company_bank_reference=bank_reference.strip()[:64])
+    else:
+        count = lines.update(association_paid_on=paid_on, association_bank_reference=bank_reference.strip()[:64])
+    company_done = Q(rent_fen=0, land_dividend_fen=0, wage_fen=0) | Q(company_paid_on__isnull=False)
+    association_done = Q(share_dividend_fen=0) | Q(association_paid_on__isnull=False)
+    run.payouts.filter(status=Payout.Status.PENDING).filter(company_done & association_done).update(
+        status=Payout.Status.PAID
+    )
+    if not run.payouts.filter(status=Payout.Status.PENDING).exists():
+        run.status = DistributionRun.Status.PAID
+        run.paid_at = timezone.now()
+        run.save()
+    return count

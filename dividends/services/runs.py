@@ -1,0 +1,289 @@
+"""The life of a run: draft → computing → computed → public notice → approved → paid → closed.
+
+Each step is allowed only to its role (dividends/rules.py) and only from its status. An approved
+run is never changed: a correction is a reversal that cancels it line for line plus a new run.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from collective.models import Organisation, User
+from dividends.models import DistributionPolicy, DistributionRun, Objection, Payout, PayoutPart, Pool
+
+Status = DistributionRun.Status
+
+
+def _require(user: User, permission: str, obj=None, message: str = "") -> None:
+    if not user.has_perm(permission, obj):
+        raise PermissionDenied(message or _("Your role may not take this step."))
+
+
+def _locked(run: DistributionRun) -> DistributionRun:
+    return DistributionRun.objects.select_for_update().get(pk=run.pk)
+
+
+@transaction.atomic
+def create_run(*, user: User, policy: DistributionPolicy, replaces: DistributionRun | None = None) -> DistributionRun:
+    """Open a draft run for the policy's company and year.
+
+    While a run of the year stands approved, a new one is allowed only as the correction of a
+    reversed run.
+    """
+    _require(user, "dividends.compute_run", message=_("Only the company accountant prepares a distribution."))
+    company = policy.organisation
+    standing = DistributionRun.objects.filter(
+        company=company, year=policy.year, kind=DistributionRun.Kind.REGULAR, reversal__isnull=True
+    ).locking()
+    if standing.exists():
+        raise ValidationError(
+            _("The %(year)s distribution is already approved. Reverse it first; the new run then corrects it.")
+            % {"year": policy.year}
+        )
+    if replaces is not None and not hasattr(replaces, "reversal"):
+        raise ValidationError(_("Only a reversed run can be corrected by a new run."))
+    if DistributionRun.objects.filter(
+        company=company,
+        year=policy.year,
+        kind=DistributionRun.Kind.REGULAR,
+        status__in=[Status.DRAFT, Status.COMPUTING, Status.COMPUTED, Status.FAILED, Status.NOTICE],
+    ).exists():
+        raise ValidationError(
+            _("A %(year)s run is already being prepared; continue with that one.") % {"year": policy.year}
+        )
+    if replaces is None:
+        replaces = (
+            DistributionRun.objects.filter(
+                company=company, year=policy.year, kind=DistributionRun.Kind.REGULAR, reversal__isnull=False
+            )
+            .order_by("-pk")
+            .first()
+        )
+    return DistributionRun.objects.create(
+        company=company, year=policy.year, policy=policy, created_by=user, replaces=replaces
+    )
+
+
+@transaction.atomic
+def start_computation(*, user: User, run: DistributionRun) -> DistributionRun:
+    """Send the run to Celery (draft, computed or failed): the same inputs give the same lines."""
+    _require(user, "dividends.compute_run", run, _("Only the company accountant computes a distribution."))
+    run = _locked(run)
+    if run.is_reversal:
+        raise ValidationError(_("A reversal is not computed; it mirrors the run it reverses."))
+    if run.status not in DistributionRun.COMPUTABLE_STATUSES:
+        raise ValidationError(
+            _("A run that is %(status)s cannot be computed again.") % {"status": run.get_status_display()}
+        )
+    if run.policy.organisation_id != run.company_id or run.policy.year != run.year:
+        raise ValidationError(_("The policy belongs to another company or year."))
+    run.status = Status.COMPUTING
+    run.chunks_total = 0
+    run.chunks_done = 0
+    run.inputs_frozen_at = None
+    run.computed_at = None
+    run.error = ""
+    run.save()
+    from dividends.tasks import prepare_run_task
+
+    prepare_run_task.delay_on_commit(run.pk)
+    return run
+
+
+@transaction.atomic
+def publish_notice(*, user: User, run: DistributionRun, starts_on: date | None = None) -> DistributionRun:
+    """Put a computed run on public notice (公示) for at least the county's minimum number of days."""
+    _require(user, "dividends.publish_run", run, _("Only the company accountant publishes a distribution."))
+    run = _locked(run)
+    if run.status != Status.COMPUTED or run.is_reversal:
+        raise ValidationError(_("Only a computed run can be put on public notice."))
+    starts_on = starts_on or timezone.localdate()
+    run.status = Status.NOTICE
+    run.notice_starts_on = starts_on
+    run.notice_ends_on = run.notice_ends_for(starts_on)
+    run.published_by = user
+    run.save()
+    return run
+
+
+@transaction.atomic
+def withdraw_notice(*, user: User, run: DistributionRun) -> DistributionRun:
+    """Take a run off notice to correct and recompute it; its objections stay with it."""
+    _require(user, "dividends.publish_run", run, _("Only the company accountant withdraws a notice."))
+    run = _locked(run)
+    if run.status != Status.NOTICE:
+        raise ValidationError(_("Only a run in public notice can be withdrawn."))
+    run.status = Status.COMPUTED
+    run.notice_starts_on = None
+    run.notice_ends_on = None
+    run.save()
+    return run
+
+
+@transaction.atomic
+def approve_run(
+    *, user: User, run: DistributionRun, resolution_date: date, resolution_reference: str
+) -> DistributionRun:
+    """The township approves a run after its notice, recording the members' representative assembly's resolution."""
+    _require(user, "dividends.approve_run", run, _("Only a township official approves a distribution."))
+    run = _locked(run)
+    if run.is_reversal:
+        if run.status != Status.COMPUTED:
+            raise ValidationError(_("Only a computed reversal can be approved."))
+    else:
+        if run.status != Status.NOTICE:
+            raise ValidationError(_("Only a run in public notice can be approved."))
+        if not run.notice_over:
+            raise ValidationError(
+                _("The public notice runs until %(date)s; it must last at least %(days)s days.")
+                % {"date": run.notice_ends_on, "days": (run.notice_ends_on - run.notice_starts_on).days}
+            )
+        open_count = run.objections.open().count()
+        if open_count:
+            raise ValidationError(
+                _("%(count)s objection(s) are still open. Answer every objection before approving.")
+                % {"count": open_count}
+            )
+        if (
+            run.replaces_id
+            and not DistributionRun.objects.filter(
+                reverses_id=run.replaces_id, status__in=DistributionRun.LOCKING_STATUSES
+            ).exists()
+        ):
+            raise ValidationError(_("Approve the reversal of the run this one corrects first."))
+    if not resolution_reference.strip() or resolution_date is None:
+        raise ValidationError(_("Record the date and reference of the assembly's resolution."))
+    if resolution_date > timezone.localdate():
+        raise ValidationError(_("The resolution date cannot be in the future."))
+    run.status = Status.APPROVED
+    run.approved_by = user
+    run.approved_at = timezone.now()
+    run.resolution_date = resolution_date
+    run.resolution_reference = resolution_reference.strip()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def close_run(*, user: User, run: DistributionRun) -> DistributionRun:
+    _require(user, "dividends.close_run", run, _("Only the company accountant closes a distribution."))
+    run = _locked(run)
+    if run.status != Status.PAID:
+        raise ValidationError(_("Only a paid run can be closed."))
+    run.status = Status.CLOSED
+    run.closed_at = timezone.now()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def reverse_run(*, user: User, run: DistributionRun) -> DistributionRun:
+    """Cancel an approved run line for line with a reversal run (its pools, lines and payouts negated)."""
+    _require(user, "dividends.reverse_run", run, _("Only the company accountant reverses a distribution."))
+    run = _locked(run)
+    if run.is_reversal or run.status not in DistributionRun.LOCKING_STATUSES:
+        raise ValidationError(_("Only an approved distribution can be reversed."))
+    if DistributionRun.objects.filter(reverses=run).exists():
+        raise ValidationError(_("This run is already reversed."))
+    reversal = DistributionRun.objects.create(
+        company=run.company,
+        year=run.year,
+        policy=run.policy,
+        kind=DistributionRun.Kind.REVERSAL,
+        reverses=run,
+        status=Status.COMPUTED,
+        inputs=run.inputs,
+        figures={key: -value for key, value in run.figures.items()},
+        notes=run.notes,
+        inputs_frozen_at=timezone.now(),
+        computed_at=timezone.now(),
+        created_by=user,
+    )
+    mapping: dict[int, Pool] = {}
+    _mirror_pools_in_order(run, mapping, reversal)
+    parts = PayoutPart._meta.db_table
+    pools = Pool._meta.db_table
+    payouts = Payout._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {parts} (run_id, household_id, association_id, part, pool_id, ordinal, weight, floor_fen,
+                remainder, amount_fen)
+            SELECT %s, p.household_id, p.association_id, p.part, np.id, p.ordinal, p.weight, -p.floor_fen,
+                p.remainder, -p.amount_fen
+            FROM {parts} p
+            JOIN {pools} op ON op.id = p.pool_id
+            JOIN {pools} np ON np.run_id = %s AND np.kind = op.kind
+                AND (np.association_id = op.association_id OR (np.association_id IS NULL AND op.association_id IS NULL))
+            WHERE p.run_id = %s
+            """,
+            [reversal.pk, reversal.pk, run.pk],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {payouts} (run_id, household_id, association_id, rent_fen, land_dividend_fen,
+                share_dividend_fen, wage_fen, total_fen, status, company_bank_reference, association_bank_reference)
+            SELECT %s, household_id, association_id, -rent_fen, -land_dividend_fen, -share_dividend_fen, -wage_fen,
+                -total_fen, %s, '', ''
+            FROM {payouts} WHERE run_id = %s
+            """,
+            [reversal.pk, Payout.Status.PENDING, run.pk],
+        )
+    _check_mirror(run, reversal)
+    return reversal
+
+
+def _check_mirror(run: DistributionRun, reversal: DistributionRun) -> None:
+    """A reversal cancels its run exactly: every pool, line and payout, to the fen."""
+    from django.db.models import Count, Sum
+
+    for model in (Pool, PayoutPart, Payout):
+        field = "total_fen" if model is Payout else "amount_fen"
+        original = model.objects.filter(run=run).aggregate(n=Count("pk"), total=Sum(field))
+        mirrored = model.objects.filter(run=reversal).aggregate(n=Count("pk"), total=Sum(field))
+        if original["n"] != mirrored["n"] or (original["total"] or 0) != -(mirrored["total"] or 0):
+            raise ValidationError(
+                _("The reversal does not cancel the run line for line (%(what)s).") % {"what": model._meta.verbose_name}
+            )
+
+
+def _mirror_pools_in_order(run: DistributionRun, mapping: dict[int, Pool], reversal: DistributionRun) -> None:
+    """Mirror the pools negated, parents before children (a tree of any depth)."""
+    remaining = [pool for pool in run.pools.order_by("pk") if pool.pk not in mapping]
+    while remaining:
+        progressed = False
+        for pool in list(remaining):
+            if pool.parent_id is None or pool.parent_id in mapping:
+                mapping[pool.pk] = Pool.objects.create(
+                    run=reversal,
+                    kind=pool.kind,
+                    association_id=pool.association_id,
+                    parent=mapping.get(pool.parent_id),
+                    amount_fen=-pool.amount_fen,
+                    total_weight=pool.total_weight,
+                    total_units=pool.total_units,
+                    weight_divisor=pool.weight_divisor,
+                    leftover_fen=-pool.leftover_fen,
+                    lines_count=pool.lines_count,
+                    position=pool.position,
+                )
+                remaining.remove(pool)
+                progressed = True
+        if not progressed:
+            raise ValidationError(_("The pools of this run do not form a tree."))
+
+
+def runs_for_payer(*, run: DistributionRun, payer: Organisation) -> bool:
+    """Whether an organisation pays anything in this run: the company always, an association its dividends."""
+    if payer.pk == run.company_id:
+        return True
+    return payer.is_collective and run.pools.filter(association=payer).exists()
+
+
+def objections_open(run: DistributionRun) -> int:
+    return Objection.objects.filter(run=run, status=Objection.Status.OPEN).count()
