@@ -70,7 +70,7 @@ class Grower(models.Model):
 
     association = models.ForeignKey(
         Organisation,
-        verbose_name=_("association"),
+        verbose_name=_("grower association"),
         on_delete=models.PROTECT,
         related_name="growers",
         limit_choices_to={"kind": Organisation.Kind.SOCIAL},
@@ -161,7 +161,7 @@ class TrainingSession(models.Model):
 
     association = models.ForeignKey(
         Organisation,
-        verbose_name=_("association"),
+        verbose_name=_("grower association"),
         on_delete=models.PROTECT,
         related_name="training_sessions",
         limit_choices_to={"kind": Organisation.Kind.SOCIAL},
@@ -239,7 +239,7 @@ class Certification(models.Model):
 
     association = models.ForeignKey(
         Organisation,
-        verbose_name=_("association"),
+        verbose_name=_("grower association"),
         on_delete=models.PROTECT,
         related_name="certifications",
         limit_choices_to={"kind": Organisation.Kind.SOCIAL},
@@ -367,7 +367,7 @@ class ColdStore(models.Model):
 
     association = models.ForeignKey(
         Organisation,
-        verbose_name=_("association"),
+        verbose_name=_("grower association"),
         on_delete=models.PROTECT,
         related_name="cold_stores",
         limit_choices_to={"kind": Organisation.Kind.SOCIAL},
@@ -511,7 +511,7 @@ class ProcessingBatch(models.Model):
 
     association = models.ForeignKey(
         Organisation,
-        verbose_name=_("association"),
+        verbose_name=_("grower association"),
         on_delete=models.PROTECT,
         related_name="processing_batches",
         limit_choices_to={"kind": Organisation.Kind.SOCIAL},
@@ -557,7 +557,7 @@ class ProductSale(models.Model):
 
     association = models.ForeignKey(
         Organisation,
-        verbose_name=_("association"),
+        verbose_name=_("grower association"),
         on_delete=models.PROTECT,
         related_name="product_sales",
         limit_choices_to={"kind": Organisation.Kind.SOCIAL},

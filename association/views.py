@@ -120,12 +120,17 @@ def cultivar_chart(harvests) -> dict:
 
 def storage_chart(store: ColdStore) -> dict:
     """Data for the storage-fill chart: stock at the end of each day fruit moved, against capacity."""
+    points = [[day.isoformat(), stock] for day, stock in services.stock_by_day(store=store)]
+    today = timezone.localdate().isoformat()
+    if points and points[-1][0] < today:
+        # Carry the last stock on to today so the line reaches the present.
+        points.append([today, points[-1][1]])
     return {
         "id": f"storage-data-{store.pk}",
         "name": store.name,
         "data": {
             "capacity_kg": store.capacity_kg,
-            "points": [[day.isoformat(), stock] for day, stock in services.stock_by_day(store=store)],
+            "points": points,
             "stock_label": _("Stock"),
             "capacity_label": _("Capacity"),
             "unit": _("tonnes"),
@@ -143,15 +148,22 @@ def dashboard(request):
     stores = ColdStore.objects.visible_to(user).filter(association=association)
     today = timezone.localdate()
     certifications = Certification.objects.visible_to(user).filter(association=association)
+    growers = _growers(request).aggregate(count=Count("pk"), area=Sum("orchard_area_mu"))
+    growers["area"] = (growers["area"] or Decimal(0)).quantize(Decimal("0.01"))
+    valid_kinds = set(certifications.valid_on(today).values_list("kind", flat=True))
     context = {
-        "growers": _growers(request).aggregate(count=Count("pk"), area=Sum("orchard_area_mu")),
+        "growers": growers,
         "session_count": sessions.count(),
         "attendance_count": sessions.aggregate(n=Count("attendances"))["n"],
         "first_season": totals[0] if totals else None,
         "last_season": totals[-1] if totals else None,
         "stores": stores,
         "expiring": certifications.expiring(today),
-        "expired_count": certifications.filter(valid_to__lt=today).count(),
+        # A kind of certification once held and not valid today: it lapsed and was not renewed.
+        "lapsed": [
+            Certification.Kind(kind).label
+            for kind in sorted(set(certifications.values_list("kind", flat=True)) - valid_kinds)
+        ],
         "yields_chart": yields_chart(harvests),
         "cultivar_chart": cultivar_chart(harvests),
         "storage_charts": [storage_chart(store) for store in stores],
@@ -286,7 +298,7 @@ def training_list(request):
             "query_string": urlencode({"year": year, "topic": topic}),
             "trainings_chart": {
                 "years": [row["year"] for row in table],
-                "series": [{"name": _("Sessions"), "data": [row["sessions"] for row in table]}],
+                "series": [{"name": _("Number of sessions"), "data": [row["sessions"] for row in table]}],
             },
         },
     )
@@ -326,14 +338,16 @@ def training_attendance(request, pk: int):
         messages.success(request, _("%(count)s growers marked present.") % {"count": count})
         return redirect("association:training-detail", pk=session.pk)
     present = {int(value) for value in form["growers"].value() or []}
-    groups: dict[str, list] = {}
+    groups: dict[str, dict] = {}
     for grower in growers.order_by("village__code", "code"):
         name = grower.village.name if grower.village else _("No village")
-        groups.setdefault(name, []).append({"grower": grower, "checked": grower.pk in present})
+        group = groups.setdefault(name, {"village": name, "rows": [], "checked": 0})
+        group["rows"].append({"grower": grower, "checked": grower.pk in present})
+        group["checked"] += grower.pk in present
     return _render(
         request,
         "association/training_attendance.html",
-        {"session": session, "form": form, "groups": groups.items(), "present_count": len(present)},
+        {"session": session, "form": form, "groups": list(groups.values()), "present_count": len(present)},
     )
 
 

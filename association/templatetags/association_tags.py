@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 
@@ -11,3 +11,13 @@ def thousands(value: int | Decimal | None) -> str:
     if value is None or value == "":
         return ""
     return f"{value:,}"
+
+
+@register.filter
+def tonnes(kg: int | None) -> str:
+    """Show whole kilograms as tonnes, to a tenth where needed: 3400000 -> 3,400; 1250 -> 1.3."""
+    if kg is None or kg == "":
+        return ""
+    value = (Decimal(kg) / 1000).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    text = f"{value:,}"
+    return text.removesuffix(".0")

@@ -278,6 +278,8 @@ def test_importing_a_sheet_with_bad_rows_lists_them_and_writes_nothing(client, a
 
 
 def test_the_charts_get_their_data_through_json_script(client, township_official, grower_a, red_pear, store):
+    from django.utils import timezone
+
     services.record_harvest(
         grower=grower_a, season=2004, cultivar=red_pear, premium_kg=30_000, standard_kg=0, substandard_kg=0
     )
@@ -301,7 +303,8 @@ def test_the_charts_get_their_data_through_json_script(client, township_official
         re.search(rf'<script id="storage-data-{store.pk}" type="application/json">(.*?)</script>', html).group(1)
     )
     assert fill["capacity_kg"] == 500_000
-    assert fill["points"] == [["2024-09-01", 1_000]]
+    # The last stock is carried on to today, so the line reaches the present.
+    assert fill["points"] == [["2024-09-01", 1_000], [timezone.localdate().isoformat(), 1_000]]
     # No data is written into JavaScript: the only scripts are the libraries and the JSON blocks.
     inline = re.findall(r"<script(?![^>]*(?:src=|application/json))[^>]*>", html)
     assert inline == []
@@ -322,6 +325,25 @@ def test_expiring_certificates_are_flagged(client, association_staff, pear_assoc
         valid_from=date(2022, 1, 1),
         valid_to=date.fromordinal(today.toordinal() + 30),
     )
+    for number, kind, end in [
+        ("WGH-1", Certification.Kind.POLLUTION_FREE, date(2017, 11, 19)),  # lapsed, never renewed
+        ("ORG-1", Certification.Kind.ORGANIC, date(2020, 1, 31)),  # expired but renewed below
+        ("ORG-2", Certification.Kind.ORGANIC, date(2099, 1, 31)),
+    ]:
+        Certification.objects.create(
+            association=pear_association,
+            kind=kind,
+            certificate_number=number,
+            scope="甘田梨",
+            issuer="认证机构",
+            valid_from=date(2014, 11, 20),
+            valid_to=end,
+        )
     client.force_login(association_staff)
-    assert "LB-1" in client.get(reverse("association:dashboard")).content.decode()
-    assert "即将到期" in client.get(reverse("association:cultivar-list")).content.decode()
+    html = client.get(reverse("association:dashboard")).content.decode()
+    assert "LB-1" in html
+    assert "无公害农产品\uff1a证书已过期且未续期" in html
+    assert "有机产品\uff1a证书已过期" not in html
+    html = client.get(reverse("association:cultivar-list")).content.decode()
+    assert html.count("即将到期") == 1
+    assert html.count("已过期") == 2

@@ -9,7 +9,7 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0, type: "scroll" },
-      grid: { left: 48, right: 12, top: 40, bottom: 28 },
+      grid: { left: 48, right: 12, top: 64, bottom: 28 },
       xAxis: { type: "category", data: data.years },
       yAxis: { type: "value", name: data.unit || "" },
       series: data.series.map(function (s) {
@@ -25,7 +25,7 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 48, right: 12, top: 40, bottom: 28 },
+      grid: { left: 48, right: 12, top: 64, bottom: 28 },
       xAxis: { type: "time" },
       yAxis: { type: "value", name: data.unit, max: Math.max(tonnes(data.capacity_kg), 1) },
       series: [
