@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("collective/", include("collective.urls")),
     path("association/", include("association.urls")),
+    path("dividends/", include("dividends.urls")),
     path("admin/", admin.site.urls),
 ]
 

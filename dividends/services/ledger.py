@@ -161,6 +161,32 @@ HEADERS = {
     "note": ("note", "备注"),
 }
 REQUIRED = ("date", "direction", "category", "amount")
+# The names a village accountant writes, whatever language the interface is in.
+DIRECTION_NAMES = {"收入": "revenue", "支出": "expense", "收": "revenue", "支": "expense"}
+CATEGORY_NAMES = {
+    "土地经营": "land_operation",
+    "租赁": "rental",
+    "租赁收入": "rental",
+    "加工销售": "processing",
+    "加工": "processing",
+    "服务": "services",
+    "补助": "subsidies",
+    "补贴": "subsidies",
+    "管理费用": "administration",
+    "管理费": "administration",
+    "其他": "other",
+    "借款": "borrowing",
+    "借入资金": "borrowing",
+}
+SOURCE_NAMES = {
+    "绿荷市场": "lvhe_market",
+    "绿荷市场经营管理权": "lvhe_market",
+    "市场经营管理权": "lvhe_market",
+    "乡镇食堂": "township_canteen",
+    "乡政府食堂": "township_canteen",
+    "食堂": "township_canteen",
+    "其他租赁": "other",
+}
 
 
 def _choice_lookup(choices) -> dict[str, str]:
@@ -233,9 +259,9 @@ def import_entries(*, user: User, organisation: Organisation, upload, filename: 
         raise ImportRejected(
             [_("The first row must name the columns; missing: %(columns)s.") % {"columns": ", ".join(missing)}]
         )
-    directions = _choice_lookup(LedgerEntry.Direction.choices)
-    categories = _choice_lookup(LedgerEntry.Category.choices)
-    sources = _choice_lookup(LedgerEntry.RentalSource.choices)
+    directions = {**_choice_lookup(LedgerEntry.Direction.choices), **DIRECTION_NAMES}
+    categories = {**_choice_lookup(LedgerEntry.Category.choices), **CATEGORY_NAMES}
+    sources = {**_choice_lookup(LedgerEntry.RentalSource.choices), **SOURCE_NAMES}
     errors: list[str] = []
     entries: list[LedgerEntry] = []
     locked_years: dict[int, bool] = {}
@@ -307,6 +333,7 @@ def import_entries(*, user: User, organisation: Organisation, upload, filename: 
 
 @dataclass
 class StatementLine:
+    key: str
     label: str
     amount_fen: int
     previous_fen: int
@@ -378,25 +405,40 @@ def income_statement(*, organisation: Organisation, year: int) -> IncomeStatemen
         if category == LedgerEntry.Category.BORROWING:
             continue
         statement.revenue.append(
-            StatementLine(str(category.label), this.get((revenue, category), 0), before.get((revenue, category), 0))
+            StatementLine(
+                category.value,
+                str(category.label),
+                this.get((revenue, category), 0),
+                before.get((revenue, category), 0),
+            )
         )
         if category == LedgerEntry.Category.RENTAL:
             for source in LedgerEntry.RentalSource:
                 if sources_this.get(source) or sources_before.get(source):
                     statement.revenue.append(
                         StatementLine(
-                            str(source.label), sources_this.get(source, 0), sources_before.get(source, 0), indent=True
+                            f"rental:{source.value}",
+                            str(source.label),
+                            sources_this.get(source, 0),
+                            sources_before.get(source, 0),
+                            indent=True,
                         )
                     )
     for category in LedgerEntry.EXPENSE_CATEGORIES:
         statement.expenses.append(
-            StatementLine(str(category.label), this.get((expense, category), 0), before.get((expense, category), 0))
+            StatementLine(
+                category.value,
+                str(category.label),
+                this.get((expense, category), 0),
+                before.get((expense, category), 0),
+            )
         )
     statement.run = effective_run(organisation=organisation, year=year)
     statement.previous_run = effective_run(organisation=organisation, year=year - 1)
     if organisation.is_collective:
         statement.computed.append(
             StatementLine(
+                "received",
                 _("Dividend received from the company (distribution run)"),
                 _received(statement.run, organisation),
                 _received(statement.previous_run, organisation),
@@ -409,23 +451,28 @@ def income_statement(*, organisation: Organisation, year: int) -> IncomeStatemen
             (_("Land dividend (computed by the run)"), "land_pool_fen"),
         ):
             statement.computed.append(
-                StatementLine(label, _figure(statement.run, key), _figure(statement.previous_run, key))
+                StatementLine(key, label, _figure(statement.run, key), _figure(statement.previous_run, key))
             )
     borrowed = LedgerEntry.Category.BORROWING
     statement.below_the_line.append(
-        StatementLine(str(borrowed.label), this.get((revenue, borrowed), 0), before.get((revenue, borrowed), 0))
+        StatementLine(
+            borrowed.value, str(borrowed.label), this.get((revenue, borrowed), 0), before.get((revenue, borrowed), 0)
+        )
     )
     revenue_this = sum(line.amount_fen for line in statement.revenue if not line.indent)
     revenue_before = sum(line.previous_fen for line in statement.revenue if not line.indent)
     expense_this = sum(line.amount_fen for line in statement.expenses)
     expense_before = sum(line.previous_fen for line in statement.expenses)
-    statement.revenue_total = StatementLine(_("Total revenue"), revenue_this, revenue_before)
-    statement.expense_total = StatementLine(_("Total expenses"), expense_this, expense_before)
+    statement.revenue_total = StatementLine("revenue", _("Total revenue"), revenue_this, revenue_before)
+    statement.expense_total = StatementLine("expenses", _("Total expenses"), expense_this, expense_before)
     sign = 1 if organisation.is_collective else -1
     computed_this = sum(line.amount_fen for line in statement.computed) * sign
     computed_before = sum(line.previous_fen for line in statement.computed) * sign
     statement.net = StatementLine(
-        _("Net profit"), revenue_this - expense_this + computed_this, revenue_before - expense_before + computed_before
+        "net",
+        _("Net profit"),
+        revenue_this - expense_this + computed_this,
+        revenue_before - expense_before + computed_before,
     )
     return statement
 

@@ -27,6 +27,12 @@ class RentLine:
     days_in_year: int
     rent_fen: int
 
+    @property
+    def rent_per_mu_yuan(self) -> str:
+        """The exact rent per mu in yuan, at least two decimals: 66150 fen -> '661.50'."""
+        yuan = Decimal(self.rent_per_mu_fen).scaleb(-2).normalize()
+        return f"{yuan:.2f}" if yuan == yuan.quantize(Decimal("0.01")) else f"{yuan:f}"
+
 
 @dataclass(frozen=True)
 class LandDividendLine:

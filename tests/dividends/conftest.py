@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from collective import services as registry
 from collective.models import EquityEvent, Household, Member, Organisation, ShareType
@@ -202,6 +203,24 @@ class Builder:
             record_date=record_date,
         )
         return self.world.policy
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english():
+    """Service messages are checked in English here; the pages are Chinese by default and tested as such."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def household_a(association_a) -> Household:
+    """The personas' household A01-001, shared with the scenarios that build it through the registry."""
+    return Household.objects.get_or_create(code="A01-001", defaults={"association": association_a})[0]
+
+
+@pytest.fixture
+def household_b(association_b) -> Household:
+    return Household.objects.get_or_create(code="A02-001", defaults={"association": association_b})[0]
 
 
 REVENUE = LedgerEntry.Direction.REVENUE

@@ -1,0 +1,734 @@
+"""Dividends pages. Thin: scope with `.visible_to`, check a rule, call a service, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from collective.models import Household, Organisation, User
+from dividends import engine, forms, services
+from dividends.models import (
+    DistributionPolicy,
+    DistributionRun,
+    LedgerEntry,
+    Objection,
+    Payout,
+    PayoutPart,
+    sees_all_money,
+)
+from dividends.services import payments
+from dividends.services.policies import percent
+
+PAGE_SIZE = 50
+
+
+def _need(request, permission: str, obj=None) -> None:
+    if not request.user.has_perm(permission, obj):
+        raise PermissionDenied
+
+
+def _page(request, queryset):
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _errors(error: ValidationError) -> list[str]:
+    return error.messages
+
+
+def _visible_run(request, pk: int) -> DistributionRun:
+    return get_object_or_404(
+        DistributionRun.objects.visible_to(request.user).select_related("company", "policy", "reverses", "replaces"),
+        pk=pk,
+    )
+
+
+@require_GET
+def index(request):
+    return redirect("dividends:run-list")
+
+
+# --- Ledger ---------------------------------------------------------------------------------------
+
+
+@require_GET
+def ledger_list(request):
+    _need(request, "dividends.view_ledger")
+    form = forms.LedgerFilterForm(request.GET or None, user=request.user)
+    entries = LedgerEntry.objects.visible_to(request.user).select_related("organisation", "recorded_by")
+    if form.is_valid():
+        if form.cleaned_data["organisation"]:
+            entries = entries.filter(organisation=form.cleaned_data["organisation"])
+        if form.cleaned_data["year"]:
+            entries = entries.of_year(form.cleaned_data["year"])
+        if form.cleaned_data["direction"]:
+            entries = entries.filter(direction=form.cleaned_data["direction"])
+    page, query = _page(request, entries)
+    locked_years = {(run.company_id, run.year) for run in DistributionRun.objects.locking().only("company_id", "year")}
+    return render(
+        request,
+        "dividends/ledger_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "query_string": query,
+            "locked_years": locked_years,
+            "can_record": forms.organisations_for(request.user, recording=True).exists(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def ledger_create(request):
+    if not forms.organisations_for(request.user, recording=True).exists():
+        raise PermissionDenied
+    form = forms.LedgerEntryForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_entry(
+                user=request.user, organisation=form.cleaned_data["organisation"], **form.service_fields()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The entry is recorded."))
+            return redirect("dividends:ledger-list")
+    return render(request, "dividends/ledger_form.html", {"form": form})
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            for message in messages_:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+@require_http_methods(["GET", "POST"])
+def ledger_update(request, pk: int):
+    entry = get_object_or_404(LedgerEntry.objects.visible_to(request.user).select_related("organisation"), pk=pk)
+    _need(request, "dividends.change_entry", entry)
+    form = forms.LedgerEntryForm(request.POST or None, user=request.user, entry=entry)
+    locked = services.is_year_locked(organisation=entry.organisation, year=entry.year)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_entry(user=request.user, entry=entry, **form.service_fields())
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The entry is changed."))
+            return redirect("dividends:ledger-list")
+    return render(request, "dividends/ledger_form.html", {"form": form, "entry": entry, "locked": locked})
+
+
+@require_POST
+def ledger_delete(request, pk: int):
+    entry = get_object_or_404(LedgerEntry.objects.visible_to(request.user).select_related("organisation"), pk=pk)
+    _need(request, "dividends.change_entry", entry)
+    try:
+        services.delete_entry(user=request.user, entry=entry)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+        return redirect("dividends:ledger-update", pk=pk)
+    messages.success(request, _("The entry is deleted."))
+    return redirect("dividends:ledger-list")
+
+
+@require_http_methods(["GET", "POST"])
+def ledger_import(request):
+    if not forms.organisations_for(request.user, recording=True).exists():
+        raise PermissionDenied
+    form = forms.LedgerImportForm(request.POST or None, request.FILES or None, user=request.user)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = services.import_entries(
+                user=request.user, organisation=form.cleaned_data["organisation"], upload=upload, filename=upload.name
+            )
+        except services.ImportRejected as rejected:
+            problems = rejected.errors
+        else:
+            messages.success(request, _("%(count)s entries imported.") % {"count": count})
+            return redirect("dividends:ledger-list")
+    return render(request, "dividends/ledger_import.html", {"form": form, "problems": problems})
+
+
+@require_GET
+def income_statement(request):
+    _need(request, "dividends.view_ledger")
+    organisations = forms.organisations_for(request.user)
+    initial = {"year": timezone.localdate().year - 1, "organisation": organisations.first()}
+    form = forms.StatementFilterForm(request.GET or initial, user=request.user)
+    statement = None
+    if form.is_valid():
+        statement = services.income_statement(
+            organisation=form.cleaned_data["organisation"], year=form.cleaned_data["year"]
+        )
+    return render(request, "dividends/income_statement.html", {"form": form, "statement": statement})
+
+
+# --- Policies -------------------------------------------------------------------------------------
+
+
+@require_GET
+def policy_list(request):
+    _need(request, "dividends.view_policy")
+    policies = DistributionPolicy.objects.visible_to(request.user).select_related("organisation")
+    page, query = _page(request, policies)
+    return render(
+        request,
+        "dividends/policy_list.html",
+        {
+            "page_obj": page,
+            "query_string": query,
+            "can_manage": request.user.has_perm("dividends.manage_policy"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def policy_form(request, pk: int | None = None):
+    _need(request, "dividends.manage_policy")
+    policy = get_object_or_404(DistributionPolicy.objects.visible_to(request.user), pk=pk) if pk else None
+    if policy is not None and policy.is_frozen:
+        messages.error(request, _("This policy was used by an approved run and is frozen."))
+        return redirect("dividends:policy-list")
+    form = forms.PolicyForm(request.POST or None, policy=policy)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_policy(
+                user=request.user,
+                policy=policy,
+                organisation=data["organisation"],
+                year=data["year"],
+                land_share_rate=data["land_share_rate"],
+                reserve_rate=data["reserve_rate"],
+                welfare_rate=data["welfare_rate"],
+                payout_rate=data["payout_rate"],
+                retention_rate=data["retention_rate"],
+                record_date=data["record_date"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The policy is saved."))
+            return redirect("dividends:policy-list")
+    return render(
+        request,
+        "dividends/policy_form.html",
+        {
+            "form": form,
+            "policy": policy,
+            "county_minimum": percent(settings.DIVIDENDS_MIN_RESERVE_AND_WELFARE_RATE),
+            "county_maximum": percent(settings.DIVIDENDS_MAX_MEMBER_DIVIDEND_RATE),
+        },
+    )
+
+
+# --- Runs -----------------------------------------------------------------------------------------
+
+
+@require_GET
+def run_list(request):
+    _need_any_run_access(request)
+    runs = DistributionRun.objects.visible_to(request.user).select_related("company", "policy")
+    page, query = _page(request, runs)
+    can_compute = request.user.has_perm("dividends.compute_run")
+    return render(
+        request,
+        "dividends/run_list.html",
+        {
+            "page_obj": page,
+            "query_string": query,
+            "can_compute": can_compute,
+            "create_form": forms.RunCreateForm(user=request.user) if can_compute else None,
+        },
+    )
+
+
+def _need_any_run_access(request) -> None:
+    user = request.user
+    if not (user.has_perm("dividends.view_run") or user.role == User.Role.FARMER):
+        raise PermissionDenied
+
+
+@require_POST
+def run_create(request):
+    _need(request, "dividends.compute_run")
+    form = forms.RunCreateForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choose a policy."))
+        return redirect("dividends:run-list")
+    try:
+        run = services.create_run(user=request.user, policy=form.cleaned_data["policy"])
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+        return redirect("dividends:run-list")
+    messages.success(request, _("A draft run is open. Compute it when the year's entries are complete."))
+    return redirect("dividends:run-detail", pk=run.pk)
+
+
+def _run_context(request, run: DistributionRun) -> dict:
+    user = request.user
+    pools = list(run.pools.select_related("association").order_by("position"))
+    company_pools = [pool for pool in pools if pool.association_id is None]
+    association_pools: dict[int, dict] = {}
+    for pool in pools:
+        if pool.association_id:
+            entry = association_pools.setdefault(pool.association_id, {"association": pool.association})
+            entry[pool.kind] = pool
+    collective_lines = {
+        part.association_id: part
+        for part in PayoutPart.objects.filter(run=run, household__isnull=True).only("association_id", "amount_fen")
+    }
+    for association_id, entry in association_pools.items():
+        entry["collective"] = collective_lines.get(association_id)
+    totals = (
+        Payout.objects.visible_to(user)
+        .filter(run=run)
+        .aggregate(
+            count=Count("pk"),
+            rent=Sum("rent_fen"),
+            land=Sum("land_dividend_fen"),
+            share=Sum("share_dividend_fen"),
+            wages=Sum("wage_fen"),
+            total=Sum("total_fen"),
+        )
+    )
+    totals["dividends"] = (totals["land"] or 0) + (totals["share"] or 0)
+    associations = [entry["association"] for entry in association_pools.values()]
+    if user.role == User.Role.VILLAGE:
+        associations = [a for a in associations if a.pk == user.organisation_id]
+    elif user.role == User.Role.FARMER:
+        associations = [a for a in associations if a.pk == user.household.association_id]
+    return {
+        "run": run,
+        "company_pools": company_pools,
+        "association_pools": list(association_pools.values()),
+        "totals": totals,
+        "notes": [_note_text(note) for note in run.notes],
+        "notice_associations": associations,
+        "open_objections": run.objections.open().count(),
+        "can_compute": user.has_perm("dividends.compute_run", run)
+        and run.status in DistributionRun.COMPUTABLE_STATUSES
+        and not run.is_reversal,
+        "can_publish": user.has_perm("dividends.publish_run", run)
+        and run.status == DistributionRun.Status.COMPUTED
+        and not run.is_reversal,
+        "can_withdraw": user.has_perm("dividends.publish_run", run) and run.status == DistributionRun.Status.NOTICE,
+        "can_approve": user.has_perm("dividends.approve_run", run)
+        and (
+            run.status == DistributionRun.Status.NOTICE
+            or (run.is_reversal and run.status == DistributionRun.Status.COMPUTED)
+        ),
+        "can_reverse": user.has_perm("dividends.reverse_run", run)
+        and run.is_locked
+        and not run.is_reversal
+        and not hasattr(run, "reversal"),
+        "can_close": user.has_perm("dividends.close_run", run) and run.status == DistributionRun.Status.PAID,
+        "can_pay": run.status in DistributionRun.LOCKING_STATUSES
+        and (user.role == User.Role.ACCOUNTANT or user.role == User.Role.VILLAGE or user.is_superuser),
+        "publish_form": forms.PublishForm(),
+        "approve_form": forms.ApproveForm(),
+    }
+
+
+def _note_text(note: str) -> str:
+    return {
+        engine.NOTE_NET_LOSS: _(
+            "The company made no net profit: guaranteed rent and wages are paid, but nothing goes to the reserves "
+            "or the shareholders (no distribution from a loss)."
+        ),
+        engine.NOTE_LAND_LOSS: _(
+            "The land operation made no profit after the guaranteed rent: there is no land dividend this year."
+        ),
+        engine.NOTE_BORROWED_EXCLUDED: _("Borrowed funds are not income: they are left out of the profit distributed."),
+        engine.NOTE_NO_PROFIT_SHARE_POOL: _("The policy's land share rate is zero: no land dividend."),
+    }.get(note, note)
+
+
+@require_GET
+def run_detail(request, pk: int):
+    _need_any_run_access(request)
+    run = _visible_run(request, pk)
+    return render(request, "dividends/run_detail.html", _run_context(request, run))
+
+
+@require_GET
+def run_progress(request, pk: int):
+    """The live progress of a computing run, polled by htmx; reloads the page when it is done."""
+    _need_any_run_access(request)
+    run = _visible_run(request, pk)
+    response = render(request, "dividends/_run_progress.html", {"run": run})
+    if run.status != DistributionRun.Status.COMPUTING and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _step(request, pk: int, action, success: str, **kwargs):
+    run = _visible_run(request, pk)
+    try:
+        action(user=request.user, run=run, **kwargs)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("dividends:run-detail", pk=pk)
+
+
+@require_POST
+def run_compute(request, pk: int):
+    _need(request, "dividends.compute_run")
+    return _step(request, pk, services.start_computation, _("The run is computing."))
+
+
+@require_POST
+def run_publish(request, pk: int):
+    _need(request, "dividends.publish_run")
+    form = forms.PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the first day of the public notice."))
+        return redirect("dividends:run-detail", pk=pk)
+    return _step(
+        request,
+        pk,
+        services.publish_notice,
+        _("The run is on public notice."),
+        starts_on=form.cleaned_data["starts_on"],
+    )
+
+
+@require_POST
+def run_withdraw(request, pk: int):
+    _need(request, "dividends.publish_run")
+    return _step(request, pk, services.withdraw_notice, _("The notice is withdrawn; the run can be recomputed."))
+
+
+@require_POST
+def run_approve(request, pk: int):
+    _need(request, "dividends.approve_run")
+    form = forms.ApproveForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect("dividends:run-detail", pk=pk)
+    return _step(request, pk, services.approve_run, _("The distribution is approved."), **form.cleaned_data)
+
+
+@require_POST
+def run_reverse(request, pk: int):
+    _need(request, "dividends.reverse_run")
+    run = _visible_run(request, pk)
+    try:
+        reversal = services.reverse_run(user=request.user, run=run)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+        return redirect("dividends:run-detail", pk=pk)
+    messages.success(
+        request, _("The reversal is computed. Once the township approves it, a new run can correct the year.")
+    )
+    return redirect("dividends:run-detail", pk=reversal.pk)
+
+
+@require_POST
+def run_close(request, pk: int):
+    _need(request, "dividends.close_run")
+    return _step(request, pk, services.close_run, _("The run is closed."))
+
+
+# --- Payouts, notice, objections ------------------------------------------------------------------
+
+
+@require_GET
+def payout_list(request, pk: int):
+    _need_any_run_access(request)
+    run = _visible_run(request, pk)
+    payouts = (
+        Payout.objects.visible_to(request.user)
+        .filter(run=run)
+        .select_related("household", "association")
+        .order_by("household__code")
+    )
+    q = request.GET.get("q", "").strip()
+    payouts = payouts.search(q)
+    association = request.GET.get("association", "")
+    if association.isdigit():
+        payouts = payouts.filter(association_id=int(association))
+    page, query = _page(request, payouts)
+    associations = Organisation.objects.filter(pk__in=run.pools.filter(association__isnull=False).values("association"))
+    if not sees_all_money(request.user):
+        associations = associations.filter(pk__in=payouts.values("association_id"))
+    return render(
+        request,
+        "dividends/payout_list.html",
+        {
+            "run": run,
+            "page_obj": page,
+            "query_string": query,
+            "q": q,
+            "association": association,
+            "associations": associations.order_by("code"),
+            "can_object": run.status == DistributionRun.Status.NOTICE,
+        },
+    )
+
+
+def _notice_association(request, run: DistributionRun, association_pk: int) -> Organisation:
+    user = request.user
+    association = get_object_or_404(Organisation.objects.collectives(), pk=association_pk)
+    if sees_all_money(user):
+        return association
+    if user.role == User.Role.VILLAGE and user.organisation_id == association.pk:
+        return association
+    if user.role == User.Role.FARMER and user.household and user.household.association_id == association.pk:
+        return association
+    raise Http404
+
+
+@require_GET
+def notice(request, pk: int, association_pk: int):
+    """The printable public notice (公示) of a run for one association: households and amounts, IDs masked."""
+    _need_any_run_access(request)
+    run = _visible_run(request, pk)
+    if run.status == DistributionRun.Status.DRAFT:
+        raise Http404
+    association = _notice_association(request, run, association_pk)
+    payouts = (
+        Payout.objects.filter(run=run, association=association)
+        .select_related("household", "household__head")
+        .order_by("household__code")
+    )
+    pools = {pool.kind: pool for pool in run.pools.filter(association=association)}
+    collective = PayoutPart.objects.filter(run=run, association=association, household__isnull=True).first()
+    totals = payouts.aggregate(
+        rent=Sum("rent_fen"),
+        land=Sum("land_dividend_fen"),
+        share=Sum("share_dividend_fen"),
+        wages=Sum("wage_fen"),
+        total=Sum("total_fen"),
+    )
+    return render(
+        request,
+        "dividends/notice.html",
+        {
+            "run": run,
+            "association": association,
+            "payouts": payouts,
+            "received": pools.get(engine.POOL_RECEIVED),
+            "retention": pools.get(engine.POOL_RETENTION),
+            "split": pools.get(engine.POOL_SPLIT),
+            "collective": collective,
+            "totals": totals,
+            "notes": [_note_text(note) for note in run.notes],
+        },
+    )
+
+
+@require_GET
+def objection_list(request, pk: int):
+    _need_any_run_access(request)
+    run = _visible_run(request, pk)
+    objections = (
+        Objection.objects.visible_to(request.user)
+        .filter(run=run)
+        .select_related("household", "raised_by", "answered_by", "payout")
+    )
+    return render(request, "dividends/objection_list.html", {"run": run, "objections": objections})
+
+
+@require_http_methods(["GET", "POST"])
+def objection_create(request, payout_pk: int):
+    payout = get_object_or_404(Payout.objects.visible_to(request.user).select_related("run", "household"), pk=payout_pk)
+    _need(request, "dividends.lodge_objection", payout)
+    form = forms.ObjectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lodge_objection(user=request.user, payout=payout, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Your objection is lodged. You will find the answer here."))
+            return redirect("dividends:objection-list", pk=payout.run_id)
+    return render(request, "dividends/objection_form.html", {"form": form, "payout": payout})
+
+
+@require_http_methods(["GET", "POST"])
+def objection_answer(request, pk: int):
+    objection = get_object_or_404(
+        Objection.objects.visible_to(request.user).select_related("run", "household", "payout"), pk=pk
+    )
+    _need(request, "dividends.answer_objection", objection)
+    form = forms.AnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_objection(user=request.user, objection=objection, answer=form.cleaned_data["answer"])
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The objection is answered."))
+            return redirect("dividends:objection-list", pk=objection.run_id)
+    return render(request, "dividends/objection_answer.html", {"form": form, "objection": objection})
+
+
+# --- Payment --------------------------------------------------------------------------------------
+
+
+def _payers(request, run: DistributionRun) -> list[Organisation]:
+    candidates = [
+        run.company,
+        *Organisation.objects.filter(pk__in=run.pools.filter(association__isnull=False).values("association")).order_by(
+            "code"
+        ),
+    ]
+    return [payer for payer in candidates if request.user.has_perm("dividends.export_payment", payer)]
+
+
+@require_GET
+def payment(request, pk: int):
+    run = _visible_run(request, pk)
+    payers = _payers(request, run)
+    if not payers:
+        raise PermissionDenied
+    rows = []
+    for payer in payers:
+        batch = payments.payer_payouts(run=run, payer=payer)
+        pending = batch.filter(
+            **(
+                {"company_paid_on__isnull": True}
+                if payer.pk == run.company_id
+                else {"association_paid_on__isnull": True}
+            )
+        )
+        rows.append(
+            {
+                "payer": payer,
+                "count": batch.count(),
+                "amount": batch.aggregate(total=Sum("payer_fen"))["total"] or 0,
+                "pending": pending.count(),
+            }
+        )
+    return render(
+        request,
+        "dividends/payment.html",
+        {
+            "run": run,
+            "rows": rows,
+            "form": forms.MarkPaidForm(),
+            "payable": run.status == DistributionRun.Status.APPROVED,
+        },
+    )
+
+
+@require_GET
+def payment_export(request, pk: int, payer_pk: int, file_format: str):
+    run = _visible_run(request, pk)
+    payer = get_object_or_404(Organisation, pk=payer_pk)
+    if payer not in _payers(request, run):
+        raise Http404
+    try:
+        content = payments.export_payment_batch(user=request.user, run=run, payer=payer, file_format=file_format)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+        return redirect("dividends:payment", pk=pk)
+    content_type = (
+        "text/csv; charset=utf-8"
+        if file_format == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="payments-{run.year}-{run.pk}-{payer.code}.{file_format}"'
+    return response
+
+
+@require_POST
+def payment_mark(request, pk: int, payer_pk: int):
+    run = _visible_run(request, pk)
+    payer = get_object_or_404(Organisation, pk=payer_pk)
+    if payer not in _payers(request, run):
+        raise Http404
+    form = forms.MarkPaidForm(request.POST)
+    payout_ids = [int(value) for value in request.POST.getlist("payout") if value.isdigit()] or None
+    household_code = request.POST.get("household", "").strip()
+    if household_code:
+        payout_ids = list(run.payouts.filter(household__code=household_code).values_list("pk", flat=True)) or [0]
+    if payout_ids is not None:
+        visible = set(
+            Payout.objects.visible_to(request.user).filter(run=run, pk__in=payout_ids).values_list("pk", flat=True)
+        )
+        payout_ids = [pk_ for pk_ in payout_ids if pk_ in visible]
+    if not form.is_valid():
+        messages.error(request, _("Give the day paid and the bank's reference."))
+    else:
+        try:
+            count = payments.mark_paid(
+                user=request.user,
+                run=run,
+                payer=payer,
+                paid_on=form.cleaned_data["paid_on"],
+                bank_reference=form.cleaned_data["bank_reference"],
+                payouts=payout_ids,
+            )
+        except ValidationError as error:
+            for message in _errors(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(count)s line(s) marked paid.") % {"count": count})
+    return redirect(request.POST.get("next") or reverse("dividends:payment", args=[pk]))
+
+
+# --- Statements -----------------------------------------------------------------------------------
+
+
+def _visible_household(request, pk: int) -> Household:
+    return get_object_or_404(Household.objects.visible_to(request.user).select_related("association", "head"), pk=pk)
+
+
+@require_GET
+def statement(request, household_pk: int, year: int):
+    household = _visible_household(request, household_pk)
+    built = services.build_household_statement(household=household, year=year)
+    return render(request, "dividends/statement.html", {"statement": built})
+
+
+@require_GET
+def my_statement(request):
+    """A farmer's own statement of the latest year with a published run."""
+    household_id = request.user.household_id
+    if not household_id:
+        raise Http404
+    run = (
+        DistributionRun.objects.visible_to(request.user).filter(payouts__household_id=household_id).order_by("-year")
+    ).first()
+    year = run.year if run else timezone.localdate().year
+    return redirect("dividends:statement", household_pk=household_id, year=year)
+
+
+@require_GET
+def statement_pdf(request, household_pk: int, year: int):
+    household = _visible_household(request, household_pk)
+    built = services.build_household_statement(household=household, year=year)
+    response = HttpResponse(services.render_statement_pdf(statement=built), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{household.code}-{year}.pdf"'
+    return response
