@@ -40,3 +40,16 @@ is_official = is_township_official | is_village_official | is_accountant
 
 rules.add_perm("collective.view_registry", is_township_official | is_village_official | is_accountant)
 rules.add_perm("collective.change_registry", keeps_association)
+
+
+@rules.predicate
+def keeps_household(user, household) -> bool:
+    """The village official who keeps the household's association."""
+    return household is not None and is_village_official(user) and user.organisation_id == household.association_id
+
+
+# The registry pages (households, members, shares): village officials keep their own association's,
+# township officials read all nine; farmers and everyone else see none of them.
+rules.add_perm("collective.view_household_pages", is_township_official | is_village_official)
+rules.add_perm("collective.change_household", keeps_household)
+rules.add_perm("collective.reveal_personal_data", keeps_household)

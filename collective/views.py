@@ -1,13 +1,72 @@
+import re
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+import rules
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import JsonResponse
-from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_POST
 
-from collective.forms import LoginForm
-from collective.models import EquityEvent, Heartbeat, Organisation, User, equity_percentages
+from collective import services
+from collective.forms import (
+    AsOfForm,
+    CancellationForm,
+    CeaseMembershipForm,
+    FindByIdForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    ImportForm,
+    InheritanceForm,
+    IssueForm,
+    LoginForm,
+    MemberForm,
+    MergeForm,
+    MoveMemberForm,
+    QuantificationForm,
+    ShareTypeForm,
+    SplitForm,
+    TransferForm,
+)
+from collective.models import (
+    EquityEvent,
+    Heartbeat,
+    Household,
+    Member,
+    MemberMove,
+    Organisation,
+    ShareEvent,
+    ShareEventLine,
+    ShareType,
+    User,
+    equity_percentages,
+)
+from collective.roster import (
+    COLUMNS,
+    RosterInvalid,
+    import_roster,
+    read_rows,
+    registry_rows,
+    registry_workbook,
+    template_csv,
+    template_workbook,
+)
+from collective.services import (
+    QuantificationRule,
+    household_holdings,
+    next_household_code,
+    registry_as_of,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -74,3 +133,811 @@ def health(request):
     """Report that the app and its database answer, and when the worker last ran (for probes)."""
     beats = {beat.name: beat.seen_at.isoformat() for beat in Heartbeat.objects.all()}
     return JsonResponse({"status": "ok", "heartbeats": beats})
+
+
+# --- The registry pages: households, members, shares ------------------------------------------------
+# Village officials keep their own association's registry; township officials read all nine.
+# Scoping lives in the QuerySets' visible_to(); permissions in collective/rules.py.
+
+REGISTRY_PAGE_SIZE = 100
+HOUSEHOLD_PAGE_SIZE = 50
+LAST_FOUR = re.compile(r"^[0-9]{3}[0-9Xx]$")
+
+
+def _require_pages(request) -> None:
+    if not rules.has_perm("collective.view_household_pages", request.user):
+        raise PermissionDenied
+
+
+def _household(request, pk: int) -> Household:
+    _require_pages(request)
+    return get_object_or_404(Household.objects.visible_to(request.user).select_related("association", "head"), pk=pk)
+
+
+def _member(request, pk: int) -> Member:
+    _require_pages(request)
+    return get_object_or_404(
+        Member.objects.visible_to(request.user).select_related("household__association", "household__head"), pk=pk
+    )
+
+
+def _require_change(request, household: Household) -> None:
+    if not rules.has_perm("collective.change_household", request.user, household):
+        raise PermissionDenied
+
+
+def _kept_association(request) -> Organisation:
+    """The association a village official keeps; everyone else may not change an association's registry."""
+    _require_pages(request)
+    association = request.user.organisation if request.user.is_village_official else None
+    if association is None or not rules.has_perm("collective.change_registry", request.user, association):
+        raise PermissionDenied
+    return association
+
+
+def _visible_associations(user):
+    if user.is_village_official:
+        return Organisation.objects.filter(pk=user.organisation_id)
+    return Organisation.objects.collectives()
+
+
+def _as_of(request) -> date:
+    form = AsOfForm(request.GET)
+    return form.cleaned_data["as_of"] if form.is_valid() else timezone.localdate()
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def household_list(request):
+    """Households of the official's association (all nine for the township), searched, filtered and paginated."""
+    _require_pages(request)
+    households = Household.objects.visible_to(request.user)
+    associations = _visible_associations(request.user)
+    groups = (
+        households.exclude(village_group="")
+        .order_by("village_group")
+        .values_list("village_group", flat=True)
+        .distinct()
+    )
+    form = HouseholdFilterForm(request.GET, associations=associations, groups=groups)
+    households = households.select_related("association", "head").annotate(
+        member_count=Count("members", filter=Q(members__ceased_on__isnull=True))
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("association"):
+            households = households.filter(association=data["association"])
+        if data["group"]:
+            households = households.filter(village_group=data["group"])
+        if data["status"] == "active":
+            households = households.filter(dissolved_on__isnull=True)
+        elif data["status"] == "dissolved":
+            households = households.filter(dissolved_on__isnull=False)
+        query = data["q"].strip()
+        if query:
+            matches = Q(code__icontains=query) | Q(
+                pk__in=Member.objects.filter(name__icontains=query).values("household")
+            )
+            if LAST_FOUR.match(query):
+                matches |= Q(pk__in=Member.objects.filter(id_number_last4=query.upper()).values("household"))
+            households = households.filter(matches)
+    page = Paginator(households.order_by("code"), HOUSEHOLD_PAGE_SIZE).get_page(request.GET.get("page"))
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "collective/household_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "query_string": query_string.urlencode(),
+            "can_change": request.user.is_village_official,
+            "find_form": FindByIdForm(),
+        },
+    )
+
+
+@sensitive_post_parameters("id_number")
+@require_POST
+def household_find(request):
+    """Find the household of a whole ID number. A POST, so the number never appears in a URL or an access log."""
+    _require_pages(request)
+    form = FindByIdForm(request.POST)
+    if form.is_valid():
+        members = Member.objects.visible_to(request.user).with_id_number(form.cleaned_data["id_number"].upper())
+        member = members.first()
+        if member is not None:
+            return redirect("collective:household-detail", pk=member.household_id)
+    messages.warning(request, _("No member with this ID number in the households you keep."))
+    return redirect("collective:household-list")
+
+
+def _change_history(household: Household) -> list[dict]:
+    """Return the household's and its members' recorded changes, newest first, with what changed."""
+    member_ids = set(household.members.values_list("pk", flat=True))
+    member_ids |= set(Member.history.filter(household_id=household.pk).values_list("id", flat=True))
+    records = [
+        *Household.history.filter(id=household.pk).select_related("history_user"),
+        *Member.history.filter(id__in=member_ids).select_related("history_user"),
+    ]
+    names = dict(Member.objects.filter(pk__in=member_ids).values_list("pk", "name"))
+    household_ids = {getattr(record, "household_id", None) for record in records} - {None}
+    codes = dict(Household.objects.filter(pk__in=household_ids).values_list("pk", "code"))
+    # The encrypted number and its hash change unreadably with every edit; the masked number shows the change.
+    hidden = {"id_number_encrypted", "id_number_hash", "id_number_last4", "bank_account_encrypted", "association"}
+    previous: dict[tuple, object] = {}
+    entries = []
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        model = record.instance_type
+        key = (model, record.id)
+        changes = []
+        if key in previous and record.history_type == "~":
+            delta = record.diff_against(previous[key])
+            for change in delta.changes:
+                if change.field in hidden:
+                    continue
+                field = model._meta.get_field(change.field)
+                old, new = change.old, change.new
+                if change.field == "head":
+                    old, new = names.get(old, old), names.get(new, new)
+                elif change.field == "household":
+                    old, new = codes.get(old, old), codes.get(new, new)
+                elif field.choices:
+                    choices = dict(field.flatchoices)
+                    old, new = choices.get(old, old), choices.get(new, new)
+                changes.append({"field": field.verbose_name, "old": old, "new": new})
+            if not changes:
+                previous[key] = record
+                continue
+        previous[key] = record
+        entries.append(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "type": record.get_history_type_display(),
+                "model": model._meta.verbose_name,
+                "name": record.code if model is Household else record.name,
+                "changes": changes,
+            }
+        )
+    entries.reverse()
+    return entries
+
+
+@require_GET
+def household_detail(request, pk: int):
+    """A household: its members, its holdings now and on a chosen date, its share events and its history."""
+    household = _household(request, pk)
+    today = timezone.localdate()
+    as_of = _as_of(request)
+    share_types = {t.pk: t for t in ShareType.objects.filter(association_id=household.association_id)}
+    now = {h.share_type_id: h.quantity for h in household_holdings(household=household, as_of=today)}
+    then = {h.share_type_id: h.quantity for h in household_holdings(household=household, as_of=as_of)}
+    holdings = [
+        {"share_type": share_types[pk], "now": now.get(pk), "then": then.get(pk)}
+        for pk in sorted(set(now) | set(then), key=lambda pk: share_types[pk].code)
+    ]
+    lines = (
+        ShareEventLine.objects.filter(household=household)
+        .select_related("event__recorded_by", "event__member", "share_type")
+        .order_by("-event__effective_date", "-event_id", "pk")
+    )
+    moves = (
+        MemberMove.objects.filter(Q(from_household=household) | Q(to_household=household))
+        .select_related("member", "from_household", "to_household")
+        .order_by("-moved_on", "-pk")
+    )
+    can_change = rules.has_perm("collective.change_household", request.user, household)
+    return render(
+        request,
+        "collective/household_detail.html",
+        {
+            "household": household,
+            "members": household.members.order_by("ceased_on", "pk"),
+            "holdings": holdings,
+            "as_of": as_of,
+            "today": today,
+            "as_of_form": AsOfForm(initial={"as_of": as_of}),
+            "lines": lines,
+            "moves": moves,
+            "history": _change_history(household),
+            "can_change": can_change,
+            "can_reveal": rules.has_perm("collective.reveal_personal_data", request.user, household),
+            "event_kinds": EVENT_KINDS,
+        },
+    )
+
+
+@require_GET
+def household_certificate(request, pk: int):
+    """The printable share certificate (股权证) of a household, with its holdings on a date."""
+    household = _household(request, pk)
+    as_of = _as_of(request)
+    share_types = {t.pk: t for t in ShareType.objects.filter(association_id=household.association_id)}
+    holdings = [
+        {"share_type": share_types[h.share_type_id], "quantity": h.quantity}
+        for h in household_holdings(household=household, as_of=as_of)
+    ]
+    return render(
+        request,
+        "collective/household_certificate.html",
+        {
+            "household": household,
+            "members": household.members.in_membership_on(as_of).filter(household=household),
+            "holdings": holdings,
+            "as_of": as_of,
+            "weighted": sum((h["quantity"] * h["share_type"].weight for h in holdings), Decimal(0)),
+        },
+    )
+
+
+def _form_page(request, *, form, title: str, back_url: str, submit: str = "", intro: str = "", **extra):
+    return render(
+        request,
+        "collective/form.html",
+        {"form": form, "title": title, "back_url": back_url, "submit": submit or _("Save"), "intro": intro, **extra},
+    )
+
+
+@sensitive_post_parameters("bank_account")
+def household_create(request):
+    association = _kept_association(request)
+    form = HouseholdForm(request.POST or None, initial={"code": next_household_code(association=association)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            household = services.create_household(
+                association=association,
+                code=data["code"],
+                village_group=data["village_group"],
+                address=data["address"],
+                established_on=data["established_on"],
+                bank_name=data["bank_name"],
+                bank_account=data["bank_account"],
+                certificate_number=data["certificate_number"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Household %(code)s created. Add its members now.") % {"code": household.code})
+            return redirect("collective:household-detail", pk=household.pk)
+    return _form_page(request, form=form, title=_("New household"), back_url=reverse("collective:household-list"))
+
+
+@sensitive_post_parameters("bank_account")
+def household_edit(request, pk: int):
+    household = _household(request, pk)
+    _require_change(request, household)
+    initial = {
+        "village_group": household.village_group,
+        "address": household.address,
+        "established_on": household.established_on,
+        "head": household.head,
+        "certificate_number": household.certificate_number,
+        "bank_name": household.bank_name,
+    }
+    form = HouseholdForm(request.POST or None, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_household(
+                household=household,
+                village_group=data["village_group"],
+                address=data["address"],
+                established_on=data["established_on"],
+                head=data["head"],
+                bank_name=data["bank_name"],
+                bank_account=data["bank_account"] or None,
+                certificate_number=data["certificate_number"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Household %(code)s saved.") % {"code": household.code})
+            return redirect("collective:household-detail", pk=household.pk)
+    return _form_page(
+        request,
+        form=form,
+        title=_("Household %(code)s") % {"code": household.code},
+        back_url=reverse("collective:household-detail", args=[household.pk]),
+    )
+
+
+@sensitive_post_parameters("id_number")
+def member_create(request, pk: int):
+    household = _household(request, pk)
+    _require_change(request, household)
+    form = MemberForm(request.POST or None, association=household.association)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.register_member(
+                household=household,
+                name=data["name"],
+                sex=data["sex"],
+                birth_date=data["birth_date"],
+                id_number=data["id_number"],
+                relation=data["relation"],
+                phone=data["phone"],
+                joined_on=data["joined_on"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            for warning in form.warnings:
+                messages.warning(request, warning)
+            messages.success(
+                request, _("%(name)s added to household %(code)s.") % {"name": member.name, "code": household.code}
+            )
+            return redirect("collective:household-detail", pk=household.pk)
+    return _form_page(
+        request,
+        form=form,
+        title=_("New member of household %(code)s") % {"code": household.code},
+        back_url=reverse("collective:household-detail", args=[household.pk]),
+    )
+
+
+@sensitive_post_parameters("id_number")
+def member_edit(request, pk: int):
+    member = _member(request, pk)
+    household = member.household
+    _require_change(request, household)
+    initial = {
+        "name": member.name,
+        "sex": member.sex,
+        "birth_date": member.birth_date,
+        "relation": member.relation,
+        "phone": member.phone,
+        "joined_on": member.joined_on,
+    }
+    form = MemberForm(request.POST or None, association=household.association, member=member, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_member(
+                member=member,
+                name=data["name"],
+                sex=data["sex"],
+                birth_date=data["birth_date"],
+                relation=data["relation"],
+                phone=data["phone"],
+                joined_on=data["joined_on"],
+                id_number=data["id_number"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            for warning in form.warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("%(name)s saved.") % {"name": member.name})
+            return redirect("collective:household-detail", pk=household.pk)
+    return _form_page(
+        request,
+        form=form,
+        title=_("Member %(name)s") % {"name": member.name},
+        back_url=reverse("collective:household-detail", args=[household.pk]),
+    )
+
+
+def member_cease(request, pk: int):
+    member = _member(request, pk)
+    _require_change(request, member.household)
+    form = CeaseMembershipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.cease_membership(
+                member=member, ceased_on=data["ceased_on"], reason=data["reason"], note=data["note"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The membership of %(name)s ended.") % {"name": member.name})
+            if member.pk == member.household.head_id:
+                messages.warning(
+                    request, _("%(name)s was the head of the household: choose a new head.") % {"name": member.name}
+                )
+            return redirect("collective:household-detail", pk=member.household_id)
+    return _form_page(
+        request,
+        form=form,
+        title=_("End the membership of %(name)s") % {"name": member.name},
+        back_url=reverse("collective:household-detail", args=[member.household_id]),
+    )
+
+
+def member_move(request, pk: int):
+    member = _member(request, pk)
+    _require_change(request, member.household)
+    form = MoveMemberForm(
+        request.POST or None, association=member.household.association, initial={"relation": member.relation}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.move_member(
+                member=member,
+                to_household=data["to_household"],
+                moved_on=data["moved_on"],
+                relation=data["relation"],
+                note=data["note"],
+                recorded_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s moved to household %(code)s.") % {"name": member.name, "code": data["to_household"].code},
+            )
+            return redirect("collective:household-detail", pk=data["to_household"].pk)
+    return _form_page(
+        request,
+        form=form,
+        title=_("Move %(name)s to another household") % {"name": member.name},
+        back_url=reverse("collective:household-detail", args=[member.household_id]),
+    )
+
+
+@require_POST
+def member_reveal(request, pk: int):
+    """Show a member's whole ID number to an official of the member's association; the look is recorded."""
+    member = _member(request, pk)
+    if not rules.has_perm("collective.reveal_personal_data", request.user, member.household):
+        raise PermissionDenied
+    value = services.reveal_id_number(member=member, user=request.user)
+    return _revealed(
+        request, value=value, label=_("ID number of %(name)s") % {"name": member.name}, household=member.household
+    )
+
+
+@require_POST
+def household_reveal(request, pk: int):
+    """Show a household's whole bank account number to an official of its association; the look is recorded."""
+    household = _household(request, pk)
+    if not rules.has_perm("collective.reveal_personal_data", request.user, household):
+        raise PermissionDenied
+    value = services.reveal_bank_account(household=household, user=request.user)
+    return _revealed(
+        request,
+        value=value,
+        label=_("Bank account of household %(code)s") % {"code": household.code},
+        household=household,
+    )
+
+
+def _revealed(request, *, value: str, label: str, household: Household) -> HttpResponse:
+    template = "collective/_revealed.html" if request.htmx else "collective/revealed.html"
+    return _no_store(render(request, template, {"value": value, "label": label, "household": household}))
+
+
+# --- Share events -----------------------------------------------------------------------------------
+
+EVENT_KINDS = [
+    (ShareEvent.Kind.ISSUE, _("Issue shares")),
+    (ShareEvent.Kind.TRANSFER, _("Transfer shares")),
+    (ShareEvent.Kind.INHERITANCE, _("Record an inheritance")),
+    (ShareEvent.Kind.SPLIT, _("Split the household")),
+    (ShareEvent.Kind.MERGE, _("Merge into another household")),
+    (ShareEvent.Kind.CANCELLATION, _("Cancel shares")),
+]
+EVENT_FORMS = {
+    ShareEvent.Kind.ISSUE: IssueForm,
+    ShareEvent.Kind.TRANSFER: TransferForm,
+    ShareEvent.Kind.INHERITANCE: InheritanceForm,
+    ShareEvent.Kind.SPLIT: SplitForm,
+    ShareEvent.Kind.MERGE: MergeForm,
+    ShareEvent.Kind.CANCELLATION: CancellationForm,
+}
+
+
+def _record_event(kind: str, form, household: Household | None, association: Organisation, user) -> ShareEvent | None:
+    data = form.cleaned_data
+    common = {"effective_date": data["effective_date"], "note": data["note"], "recorded_by": user}
+    if kind == ShareEvent.Kind.ISSUE:
+        return services.issue_shares(
+            association=association,
+            household=household,
+            share_type=data["share_type"],
+            quantity=data["quantity"],
+            **common,
+        )
+    if kind == ShareEvent.Kind.CANCELLATION:
+        return services.cancel_shares(
+            association=association,
+            household=household,
+            share_type=data["share_type"],
+            quantity=data["quantity"],
+            **common,
+        )
+    if kind == ShareEvent.Kind.TRANSFER:
+        return services.transfer_shares(
+            from_household=household,
+            to_household=data["to_household"],
+            share_type=data["share_type"],
+            quantity=data["quantity"],
+            **common,
+        )
+    if kind == ShareEvent.Kind.INHERITANCE:
+        return services.record_inheritance(
+            deceased=data["deceased"], heir=data["heir"], quantities=form.quantities("inherit"), **common
+        )
+    if kind == ShareEvent.Kind.SPLIT:
+        return services.split_household(
+            household=household,
+            new_code=data["new_code"],
+            new_head=data["new_head"],
+            members=list(data["members"]),
+            kept=form.quantities("kept"),
+            moved=form.quantities("moved"),
+            village_group=data["village_group"],
+            **common,
+        )
+    return services.merge_households(absorbed=household, into=data["into"], **common)
+
+
+def household_event(request, pk: int, kind: str):
+    """Record a share event of a household: issue, transfer, inheritance, split, merge or cancellation."""
+    household = _household(request, pk)
+    _require_change(request, household)
+    if kind not in EVENT_FORMS:
+        raise Http404
+    extra = {}
+    if kind in (ShareEvent.Kind.INHERITANCE, ShareEvent.Kind.SPLIT):
+        extra["holdings"] = {
+            h.share_type_id: h.quantity for h in household_holdings(household=household, as_of=timezone.localdate())
+        }
+    if kind == ShareEvent.Kind.SPLIT:
+        extra["next_code"] = next_household_code(association=household.association)
+    form = EVENT_FORMS[kind](request.POST or None, household=household, association=household.association, **extra)
+    share_types = {t.pk: t for t in form.share_types}
+    if request.method == "POST" and form.is_valid():
+        try:
+            _record_event(kind, form, household, household.association, request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(kind)s recorded.") % {"kind": ShareEvent.Kind(kind).label})
+            return redirect("collective:household-detail", pk=household.pk)
+    return _form_page(
+        request,
+        form=form,
+        title=f"{dict(EVENT_KINDS)[kind]} · {household.code}",
+        back_url=reverse("collective:household-detail", args=[household.pk]),
+        holdings=[
+            (share_types[h.share_type_id].name, h.quantity)
+            for h in household_holdings(household=household, as_of=timezone.localdate())
+        ],
+    )
+
+
+def collective_event(request, kind: str):
+    """Issue or cancel shares of the association's own collective holding."""
+    association = _kept_association(request)
+    if kind not in (ShareEvent.Kind.ISSUE, ShareEvent.Kind.CANCELLATION):
+        raise Http404
+    form = EVENT_FORMS[kind](request.POST or None, household=None, association=association)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _record_event(kind, form, None, association, request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(kind)s recorded.") % {"kind": ShareEvent.Kind(kind).label})
+            return redirect("collective:registry")
+    title = _("Issue collective shares") if kind == ShareEvent.Kind.ISSUE else _("Cancel collective shares")
+    return _form_page(request, form=form, title=title, back_url=reverse("collective:registry"))
+
+
+# --- The registry as of a date ------------------------------------------------------------------------
+
+
+def _registry(request):
+    _require_pages(request)
+    associations = _visible_associations(request.user)
+    form = AsOfForm(request.GET or None, associations=associations)
+    if form.is_bound and form.is_valid():
+        as_of = form.cleaned_data["as_of"]
+        association = form.cleaned_data.get("association") or associations.first()
+    else:
+        as_of = timezone.localdate()
+        association = associations.first()
+        form = AsOfForm(initial={"as_of": as_of, "association": association}, associations=associations)
+    if association is None:
+        raise Http404
+    share_types = list(ShareType.objects.filter(association=association))
+    holdings = registry_as_of(association=association, as_of=as_of)
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for holding in holdings:
+        totals[holding.share_type_id] += holding.quantity
+    return form, association, as_of, share_types, holdings, totals
+
+
+@require_GET
+def registry(request):
+    """The association's registry on a date: every holder's shares by type, with the totals."""
+    form, association, as_of, share_types, holdings, totals = _registry(request)
+    holder_ids: list = list(dict.fromkeys(h.household_id for h in holdings))
+    page = Paginator(holder_ids, REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
+    on_page = set(page.object_list)
+    households = Household.objects.select_related("head").in_bulk([pk for pk in on_page if pk is not None])
+    rows = registry_rows(holdings=[h for h in holdings if h.household_id in on_page], households=households)
+    for row in rows:
+        row["cells"] = [row["quantities"].get(t.pk) for t in share_types]
+    for share_type in share_types:
+        share_type.total = totals.get(share_type.pk)
+    query_string = request.GET.copy()
+    query_string.pop("page", None)
+    return render(
+        request,
+        "collective/registry.html",
+        {
+            "form": form,
+            "association": association,
+            "as_of": as_of,
+            "share_types": share_types,
+            "rows": rows,
+            "page_obj": page,
+            "query_string": query_string.urlencode(),
+            "weighted_total": sum((totals.get(t.pk, 0) * t.weight for t in share_types), Decimal(0)),
+            "holder_count": len(holder_ids),
+            "can_change": rules.has_perm("collective.change_registry", request.user, association),
+        },
+    )
+
+
+@require_GET
+def registry_export(request):
+    """The registry on a date as an .xlsx workbook (ID numbers masked, formula-like text escaped)."""
+    _form, association, as_of, share_types, holdings, totals = _registry(request)
+    households = Household.objects.filter(association=association).select_related("head").in_bulk()
+    workbook = registry_workbook(
+        association=association,
+        as_of=as_of,
+        share_types=share_types,
+        rows=registry_rows(holdings=holdings, households=households),
+        totals=totals,
+    )
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    workbook.save(response)
+    response["Content-Disposition"] = f'attachment; filename="registry-{association.code}-{as_of.isoformat()}.xlsx"'
+    return _no_store(response)
+
+
+# --- Share types, quantification, import -------------------------------------------------------------
+
+
+@require_GET
+def share_type_list(request):
+    _require_pages(request)
+    associations = _visible_associations(request.user)
+    share_types = (
+        ShareType.objects.visible_to(request.user).filter(association__in=associations).select_related("association")
+    )
+    return render(
+        request,
+        "collective/share_type_list.html",
+        {"share_types": share_types, "can_change": request.user.is_village_official},
+    )
+
+
+def share_type_edit(request, pk: int | None = None):
+    association = _kept_association(request)
+    share_type = (
+        get_object_or_404(ShareType, pk=pk, association=association) if pk else ShareType(association=association)
+    )
+    form = ShareTypeForm(request.POST or None, instance=share_type, association=association)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Share type %(name)s saved.") % {"name": share_type.name})
+        return redirect("collective:share-type-list")
+    title = _("Share type %(name)s") % {"name": share_type.name} if pk else _("New share type")
+    return _form_page(request, form=form, title=title, back_url=reverse("collective:share-type-list"))
+
+
+def _rule(data) -> QuantificationRule:
+    return QuantificationRule(
+        base_date=data["base_date"],
+        population_type=data["population_type"],
+        population_per_member=data["population_per_member"],
+        labour_type=data["labour_type"],
+        labour_from_age=data["labour_from_age"],
+        labour_to_age=data["labour_to_age"],
+        labour_per_year=data["labour_per_year"],
+        collective_type=data["collective_type"],
+        collective_quantity=data["collective_quantity"],
+    )
+
+
+def quantify(request):
+    """Issue the initial shares from a rule on a base date: preview first, then commit what was checked."""
+    association = _kept_association(request)
+    form = QuantificationForm(request.POST or None, association=association)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        rule = _rule(form.cleaned_data)
+        try:
+            if request.POST.get("action") == "commit":
+                event = services.commit_quantification(
+                    association=association,
+                    rule=rule,
+                    expected_digest=form.cleaned_data["digest"],
+                    recorded_by=request.user,
+                )
+                messages.success(
+                    request,
+                    _("Shares issued to %(count)d households on %(date)s.")
+                    % {"count": event.lines.exclude(household=None).count(), "date": rule.base_date.isoformat()},
+                )
+                return redirect(f"{reverse('collective:registry')}?as_of={rule.base_date.isoformat()}")
+            preview = services.preview_quantification(association=association, rule=rule)
+            data = form.data.copy()
+            data["digest"] = preview.digest
+            form = QuantificationForm(data, association=association)
+            form.is_valid()
+        except ValidationError as error:
+            form.add_error(None, error)
+    return render(request, "collective/quantify.html", {"form": form, "preview": preview, "association": association})
+
+
+@sensitive_post_parameters()
+def roster_import(request):
+    """Import households, members and opening holdings from a spreadsheet; nothing is written unless all is valid."""
+    association = _kept_association(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors, result = [], None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = import_roster(
+                association=association,
+                rows=read_rows(upload, upload.name),
+                opening_date=form.cleaned_data["opening_date"],
+                recorded_by=request.user,
+                check_only=form.cleaned_data["check_only"],
+            )
+        except RosterInvalid as invalid:
+            errors = invalid.errors
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if form.cleaned_data["check_only"]:
+                messages.success(
+                    request,
+                    _("The file is valid: %(households)d households and %(members)d members. Nothing was imported.")
+                    % {"households": result.households, "members": result.members},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(households)d households and %(members)d members.")
+                    % {"households": result.households, "members": result.members},
+                )
+                return redirect("collective:household-list")
+    share_types = [t for t in ShareType.objects.filter(association=association) if not t.is_collective]
+    return render(
+        request,
+        "collective/import.html",
+        {"form": form, "errors": errors, "columns": COLUMNS, "share_types": share_types, "association": association},
+    )
+
+
+@require_GET
+def roster_template(request, fmt: str):
+    """The import template, with Chinese headers and the association's share types as holdings columns."""
+    association = _kept_association(request)
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    share_types = list(ShareType.objects.filter(association=association))
+    if fmt == "csv":
+        response = HttpResponse(template_csv(share_types=share_types), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        template_workbook(share_types=share_types).save(response)
+    response["Content-Disposition"] = f'attachment; filename="roster-template-{association.code}.{fmt}"'
+    return response
