@@ -1,0 +1,145 @@
+"""The bank batch of each paying organisation, and marking lines paid."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from collective.models import Member
+from dividends import services
+from dividends.models import DistributionRun, Payout
+
+
+@pytest.fixture
+def approved(appendix, compute, accountant, township_official):
+    run = compute(appendix.policy)
+    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2))
+    return services.approve_run(
+        user=township_official, run=run, resolution_date=date(2025, 1, 12), resolution_reference="决议1号"
+    )
+
+
+def test_the_company_batch_in_csv_has_each_household_with_its_company_part(appendix, approved, accountant):
+    appendix.household("A01-002").bank_account = "6222 0210 0100 1234 567"
+    appendix.household("A01-002").save()
+    Member.objects.filter(pk=appendix.heads["A01-001"].pk).update(name='=HYPERLINK("http://x")')
+    content = services.export_payment_batch(user=accountant, run=approved, payer=appendix.company, file_format="csv")
+    assert content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "No.",
+        "Household",
+        "Head of household",
+        "Account (masked)",
+        "Account for the bank",
+        "Amount to pay (yuan)",
+        "Memo",
+    ]
+    body = {row[1]: row for row in rows[1:]}
+    # Company part = rent + land dividend + wages; A01-003 has none and is not in the company's batch.
+    assert set(body) == {"A01-001", "A01-002", "A02-001", "A02-002"}
+    assert body["A01-001"][5] == "19232.53"  # 750000 + 1173253 fen
+    assert body["A01-002"][5] == "7628.03"  # 241311 + 377492 + 144000
+    assert body["A02-001"][5] == "13395.38"
+    assert body["A02-002"][5] == "900.00"
+    assert body["A01-002"][3] == "6222***********4567"
+    assert body["A01-002"][4] == "6222021001001234567"
+    assert body["A01-002"][2] == "户主A01-002"
+    # A name that looks like a formula is written as text.
+    assert body["A01-001"][2] == '\'=HYPERLINK("http://x")'
+    assert body["A01-001"][6] == f"2024 distribution #{approved.pk} A01-001"
+
+
+def test_an_association_batch_in_xlsx_has_its_households_share_dividends(appendix, approved, village_official_a):
+    content = services.export_payment_batch(
+        user=village_official_a, run=approved, payer=appendix.associations["A01"], file_format="xlsx"
+    )
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert [row[1] for row in rows[1:]] == ["A01-001", "A01-002", "A01-003"]
+    assert [Decimal(str(row[5])) for row in rows[1:]] == [Decimal("18531.49"), Decimal("11118.89"), Decimal("18531.48")]
+    with pytest.raises(PermissionDenied):
+        services.export_payment_batch(
+            user=village_official_a, run=approved, payer=appendix.associations["A02"], file_format="xlsx"
+        )
+
+
+def test_only_an_approved_run_is_exported(appendix, compute, accountant):
+    run = compute(appendix.policy)
+    with pytest.raises(ValidationError, match="approved"):
+        services.export_payment_batch(user=accountant, run=run, payer=appendix.company, file_format="csv")
+
+
+def test_marking_paid_per_line_and_all_at_once(appendix, approved, accountant):
+    company = appendix.company
+    one = approved.payouts.get(household__code="A02-002")
+    assert (
+        services.mark_paid(
+            user=accountant,
+            run=approved,
+            payer=company,
+            paid_on=date(2025, 2, 1),
+            bank_reference="ONE-1",
+            payouts=[one.pk],
+        )
+        == 1
+    )
+    one.refresh_from_db()
+    assert (one.company_paid_on, one.company_bank_reference) == (date(2025, 2, 1), "ONE-1")
+    assert one.status == Payout.Status.PENDING  # its share dividend is the association's to pay
+    assert (
+        services.mark_paid(
+            user=accountant, run=approved, payer=company, paid_on=date(2025, 2, 3), bank_reference="ALL-2"
+        )
+        == 3
+    )
+    with pytest.raises(ValidationError, match="future"):
+        services.mark_paid(user=accountant, run=approved, payer=company, paid_on=date(2999, 1, 1), bank_reference="X")
+    for code in ("A01", "A02"):
+        services.mark_paid(
+            user=accountant,
+            run=approved,
+            payer=appendix.associations[code],
+            paid_on=date(2025, 2, 4),
+            bank_reference=f"{code}-3",
+        )
+    approved.refresh_from_db()
+    assert approved.status == DistributionRun.Status.PAID
+    assert set(approved.payouts.values_list("status", flat=True)) == {Payout.Status.PAID}
+    a01_003 = approved.payouts.get(household__code="A01-003")
+    assert a01_003.paid_on == date(2025, 2, 4) and a01_003.company_paid_on is None
+    assert approved.payouts.get(household__code="A02-002").paid_on == date(2025, 2, 4)
+    assert services.close_run(user=accountant, run=approved).status == DistributionRun.Status.CLOSED
+
+
+def test_payment_pages(client, appendix, approved, accountant, village_official_a, farmer_a):
+    client.force_login(accountant)
+    page = client.get(reverse("dividends:payment", args=[approved.pk]))
+    assert page.status_code == 200
+    assert [row["payer"].code for row in page.context["rows"]] == ["XL", "A01", "A02"]
+    response = client.get(reverse("dividends:payment-export", args=[approved.pk, appendix.company.pk, "csv"]))
+    assert response["Content-Type"].startswith("text/csv")
+    assert "A02-002" in response.content.decode("utf-8-sig")
+    response = client.post(
+        reverse("dividends:payment-mark", args=[approved.pk, appendix.company.pk]),
+        {"household": "A01-001", "paid_on": "2025-02-01", "bank_reference": "X-9"},
+    )
+    assert response.status_code == 302
+    assert approved.payouts.get(household__code="A01-001").company_bank_reference == "X-9"
+    assert approved.payouts.exclude(household__code="A01-001").filter(company_paid_on__isnull=False).count() == 0
+    client.force_login(village_official_a)
+    page = client.get(reverse("dividends:payment", args=[approved.pk]))
+    assert [row["payer"].code for row in page.context["rows"]] == ["A01"]
+    assert (
+        client.get(
+            reverse("dividends:payment-export", args=[approved.pk, appendix.associations["A02"].pk, "csv"])
+        ).status_code
+        == 404
+    )
+    client.force_login(farmer_a)
+    assert client.get(reverse("dividends:payment", args=[approved.pk])).status_code in (403, 404)
