@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 from environs import Env
 
@@ -197,6 +198,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): shows on /health/ that beat and a worker run.
     "heartbeat": {"task": "collective.record_heartbeat", "schedule": 300.0, "args": ["beat"]},
+    # Daily at 01:30 (https://crontab.guru/#30_1_*_*_*): contract statuses, expiring contracts, overdue rent.
+    "land-reminders": {"task": "land.mark_reminders", "schedule": crontab(hour=1, minute=30)},
 }
 
 # The yearly distribution (dividends). County rules bound every policy (DESIGN.md §3, step 5);

@@ -17,6 +17,7 @@ urlpatterns = [
     # Anyone may switch the language, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("collective/", include("collective.urls")),
+    path("land/", include("land.urls")),
     path("association/", include("association.urls")),
     path("dividends/", include("dividends.urls")),
     path("admin/", admin.site.urls),

@@ -285,6 +285,10 @@ class ContractParcel(models.Model):
     def __str__(self) -> str:
         return f"{self.contract.number} / {self.parcel.code}"
 
+    @property
+    def area_hectares(self) -> Decimal:
+        return (self.area_mu / MU_PER_HECTARE).quantize(Decimal("0.0001"))
+
 
 class RentInstallmentQuerySet(models.QuerySet):
     def visible_to(self, user) -> RentInstallmentQuerySet:

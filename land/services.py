@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collective.models import Household, Member, Organisation
@@ -315,7 +315,7 @@ def validate_contract(
             _("Give both the escalation percentage and how often it applies, or neither.")
         )
     elif contract.has_escalation and (contract.escalation_percent <= 0 or contract.escalation_every_years < 1):
-        errors["escalation_percent"].append(_("The escalation must be more than 0 % every 1 year or more."))
+        errors["escalation_percent"].append(_("The escalation must be a percentage above zero, every 1 year or more."))
     if contract.profit_share_weight < 0:
         errors["profit_share_weight"].append(_("The profit-share weight cannot be negative."))
     if not 1 <= contract.payment_due_month <= 12 or not 1 <= contract.payment_due_day <= 31:
@@ -622,14 +622,18 @@ def build_rent_schedule(*, contract: LandTransferContract) -> list[RentInstallme
             installment.save(update_fields=["amount_fen"])
         else:
             installment.delete()
+    new = []
     for year, (amount, due) in wanted.items():
         installment = existing.get(year)
         if installment is None:
-            RentInstallment.objects.create(contract=contract, year=year, due_date=due, amount_fen=amount)
+            new.append(RentInstallment(contract=contract, year=year, due_date=due, amount_fen=amount))
         elif (installment.amount_fen, installment.due_date) != (amount, due):
             installment.amount_fen = amount
             installment.due_date = due
             installment.save(update_fields=["amount_fen", "due_date"])
+    # A schedule is tens of rows: one insert, and their history rows written alongside (bulk skips signals).
+    RentInstallment.objects.bulk_create(new)
+    RentInstallment.history.bulk_history_create(new)
     return list(contract.installments.order_by("year"))
 
 
@@ -722,6 +726,49 @@ def record_rent_payment(
         if installment.overdue and part == installment.amount_fen - installment.paid_total_fen:
             RentInstallment.objects.filter(pk=installment.pk).update(overdue=False)
     return payment
+
+
+@transaction.atomic
+def pay_installments_in_full(
+    *, payments: Sequence[tuple[RentInstallment, date, str]], note: str = "", recorded_by=None
+) -> list[RentPayment]:
+    """Record, for each (installment, paid on, reference), a payment of exactly what it still owes.
+
+    For batches (a bank statement, the demo): one payment per year, written in bulk. Installments
+    already paid in full are skipped, so a batch can be replayed.
+    """
+    ids = [installment.pk for installment, _paid_on, _reference in payments]
+    # Payments on a contract are serialised by a lock on the contract, as in record_rent_payment.
+    contract_ids = {installment.contract_id for installment, _paid_on, _reference in payments}
+    list(LandTransferContract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk"))
+    owed = {
+        installment.pk: installment.amount_fen - installment.paid_total_fen
+        for installment in RentInstallment.objects.filter(pk__in=ids).exclude(contract__status=Status.DRAFT).with_paid()
+    }
+    rows = [
+        (installment, paid_on, reference)
+        for installment, paid_on, reference in payments
+        if owed.get(installment.pk, 0) > 0
+    ]
+    created = RentPayment.objects.bulk_create(
+        RentPayment(
+            contract_id=installment.contract_id,
+            paid_on=paid_on,
+            amount_fen=owed[installment.pk],
+            reference=reference,
+            note=note,
+            recorded_by=recorded_by,
+        )
+        for installment, paid_on, reference in rows
+    )
+    allocations = RentAllocation.objects.bulk_create(
+        RentAllocation(payment=payment, installment=installment, amount_fen=payment.amount_fen)
+        for payment, (installment, _paid_on, _reference) in zip(created, rows, strict=True)
+    )
+    RentPayment.history.bulk_history_create(created)
+    RentAllocation.history.bulk_history_create(allocations)
+    RentInstallment.objects.filter(pk__in=[installment.pk for installment, *_ in rows]).update(overdue=False)
+    return created
 
 
 # ---------------------------------------------------------------------------------------------
@@ -905,8 +952,27 @@ def labour_totals(*, records: Iterable[LabourRecord]) -> list[HouseholdLabourTot
 # The printable contract
 
 
+def rent_steps(*, contract: LandTransferContract) -> list[tuple[int, str]]:
+    """Return (first year, rent per mu in yuan, exact) for each rent the contract's term goes through."""
+    steps: list[tuple[int, str]] = []
+    previous = None
+    for year in range(contract.start_date.year, contract.end_date.year + 1):
+        rent = rent_per_mu_for_year(contract=contract, year=year)
+        if rent != previous:
+            yuan = _exact_decimal(Fraction(rent) / 100)
+            text = f"{yuan:,f}"
+            if "." not in text or len(text.split(".")[1]) < 2:
+                text = f"{yuan:,.2f}"
+            steps.append((year, text))
+            previous = rent
+    return steps
+
+
 def render_contract_pdf(*, contract: LandTransferContract, base_url: str | None = None) -> bytes:
-    """Render the contract as a PDF in Chinese (parties, parcels, term, rent, escalation, profit share)."""
+    """Render the contract as a PDF in Chinese: parties, parcels, term, rent and escalation, profit share.
+
+    A contract is a page or two, so it renders within the request; long reports belong in Celery.
+    """
     from weasyprint import HTML
 
     contract = (
@@ -914,14 +980,14 @@ def render_contract_pdf(*, contract: LandTransferContract, base_url: str | None 
         .prefetch_related("lines__parcel")
         .get(pk=contract.pk)
     )
-    years = range(contract.start_date.year, contract.end_date.year + 1)
-    html = render_to_string(
-        "land/contract_pdf.html",
-        {
-            "contract": contract,
-            "lines": sorted(contract.lines.all(), key=lambda line: line.parcel.code),
-            "rent_yuan_per_mu": format_yuan(contract.rent_per_mu_fen),
-            "first_year_rent": format_yuan(contract_rent_for_year(contract=contract, year=years[0])),
-        },
-    )
+    with translation.override("zh-hans"):
+        html = render_to_string(
+            "land/contract_pdf.html",
+            {
+                "contract": contract,
+                "lines": sorted(contract.lines.all(), key=lambda line: line.parcel.code),
+                "rent_yuan_per_mu": format_yuan(contract.rent_per_mu_fen),
+                "rent_steps": rent_steps(contract=contract),
+            },
+        )
     return HTML(string=html, base_url=base_url).write_pdf()

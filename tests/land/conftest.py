@@ -4,12 +4,21 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from collective.models import Household, Member
 from land import services
 from land.models import LandTransferContract, Parcel
 
 TODAY = date(2024, 6, 15)
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english(settings):
+    """Assert the messages as written in the code; test_translations.py checks the Chinese is complete."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
