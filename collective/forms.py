@@ -77,7 +77,9 @@ class HouseholdFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        help_text=_("Name, household code, the last four characters of an ID number, or a whole ID number."),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name, household code or the last four characters of an ID number")}
+        ),
     )
     association = forms.ModelChoiceField(
         label=_("Association"), queryset=Organisation.objects.none(), required=False, empty_label=_("All")

@@ -70,3 +70,22 @@ def issued(association_a, households, population) -> list[Household]:
             effective_date=date(2021, 1, 1),
         )
     return households
+
+
+ACCOUNT = "6217000012345678901"
+
+
+@pytest.fixture
+def registry_a(association_a, issued, share_types):
+    """Association A's three households; the first with a known ID number and bank account."""
+    first = issued[0]
+    first.bank_account = ACCOUNT
+    first.save()
+    services.issue_shares(
+        association=association_a,
+        household=None,
+        share_type=share_types["collective"],
+        quantity=Decimal(4),
+        effective_date=date(2021, 1, 1),
+    )
+    return issued

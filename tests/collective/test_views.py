@@ -11,27 +11,9 @@ from django.urls import reverse
 
 from collective import services
 from collective.models import Household, Member, PiiReveal, ShareEvent
-from tests.collective.conftest import make_household
+from tests.collective.conftest import ACCOUNT, make_household
 from tests.collective.factories import id_number_for
 from tests.collective.test_roster import HEADERS, roster_rows, xlsx
-
-ACCOUNT = "6217000012345678901"
-
-
-@pytest.fixture
-def registry_a(association_a, issued, share_types):
-    """Association A's three households; the first with a known ID number and bank account."""
-    first = issued[0]
-    first.bank_account = ACCOUNT
-    first.save()
-    services.issue_shares(
-        association=association_a,
-        household=None,
-        share_type=share_types["collective"],
-        quantity=Decimal(4),
-        effective_date=date(2021, 1, 1),
-    )
-    return issued
 
 
 def household_urls(household: Household) -> list[tuple[str, str]]:
