@@ -16,6 +16,7 @@ from dividends.services.policies import save_policy, validate_policy
 from dividends.services.runs import (
     approve_run,
     close_run,
+    compute_run_now,
     create_run,
     publish_notice,
     reverse_run,
@@ -32,6 +33,7 @@ __all__ = [
     "approve_run",
     "build_household_statement",
     "close_run",
+    "compute_run_now",
     "create_run",
     "delete_entry",
     "export_payment_batch",

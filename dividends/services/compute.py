@@ -98,14 +98,19 @@ def clear_outputs(run: DistributionRun) -> None:
     RunLabourLine.objects.filter(run=run).delete()
 
 
-def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None) -> None:
-    """Freeze the run's inputs, compute its pools and enqueue its chunks (the first step on Celery)."""
+def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None, enqueue: bool = True) -> None:
+    """Freeze the run's inputs, compute its pools and enqueue its chunks (the first step on Celery).
+
+    enqueue=False leaves the chunks and the finish to the caller (compute_run_now).
+    """
     try:
         with transaction.atomic():
             run = DistributionRun.objects.select_for_update().filter(pk=run_id).first()
             if run is None or run.status != DistributionRun.Status.COMPUTING:
                 return
             if run.inputs_frozen_at:
+                if not enqueue:
+                    return
                 # A redelivered prepare: the inputs are frozen; make sure the chunks were sent.
                 pending = list(run.chunks.filter(done=False).order_by("number").values_list("number", flat=True))
                 if pending:
@@ -119,6 +124,8 @@ def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None) -> None:
 
                 gathered = gather_inputs(run=run)
             numbers = freeze_and_plan(run=run, gathered=gathered)
+            if not enqueue:
+                return
             if numbers:
                 enqueue_on_commit(lambda: _enqueue_chunks(run_id, numbers))
             else:
@@ -520,7 +527,7 @@ def _freeze_holdings(
     ]
 
 
-def compute_chunk(*, run_id: int, number: int) -> None:
+def compute_chunk(*, run_id: int, number: int, enqueue: bool = True) -> None:
     """Write one block's floors and exact remainders; the chunk that completes the run enqueues the finish."""
     with transaction.atomic():
         chunk = (
@@ -533,7 +540,7 @@ def compute_chunk(*, run_id: int, number: int) -> None:
             return
         if chunk.done:
             # Delivered again after it committed: nothing to write; make sure the finish was sent.
-            if chunk.run.chunks_done >= chunk.run.chunks_total:
+            if enqueue and chunk.run.chunks_done >= chunk.run.chunks_total:
                 enqueue_on_commit(lambda: _enqueue_finish(run_id))
             return
         pool = chunk.pool
@@ -547,7 +554,7 @@ def compute_chunk(*, run_id: int, number: int) -> None:
                 [run_id],
             )
             done, total = cursor.fetchone()
-        if done >= total:
+        if enqueue and done >= total:
             enqueue_on_commit(lambda: _enqueue_finish(run_id))
 
 

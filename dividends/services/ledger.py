@@ -94,6 +94,7 @@ def record_entry(
     counterparty: str = "",
     source_reference: str = "",
     note: str = "",
+    is_synthetic: bool = False,
 ) -> LedgerEntry:
     """Record one revenue or expense entry in an open year."""
     _check_permission(user, organisation)
@@ -110,6 +111,7 @@ def record_entry(
         source_reference=source_reference,
         note=note,
         recorded_by=user,
+        is_synthetic=is_synthetic,
     )
     entry.full_clean(validate_constraints=False)
     _refuse_if_locked(organisation, entry_date)

@@ -70,8 +70,11 @@ def create_run(*, user: User, policy: DistributionPolicy, replaces: Distribution
 
 
 @transaction.atomic
-def start_computation(*, user: User, run: DistributionRun) -> DistributionRun:
-    """Send the run to Celery (draft, computed or failed): the same inputs give the same lines."""
+def start_computation(*, user: User, run: DistributionRun, enqueue: bool = True) -> DistributionRun:
+    """Send the run to Celery (draft, computed or failed): the same inputs give the same lines.
+
+    enqueue=False only marks it computing, for compute_run_now, which runs the steps itself.
+    """
     _require(user, "dividends.compute_run", run, _("Only the company accountant computes a distribution."))
     run = _locked(run)
     if run.is_reversal:
@@ -89,9 +92,27 @@ def start_computation(*, user: User, run: DistributionRun) -> DistributionRun:
     run.computed_at = None
     run.error = ""
     run.save()
-    from dividends.tasks import prepare_run_task
+    if enqueue:
+        from dividends.tasks import prepare_run_task
 
-    prepare_run_task.delay_on_commit(run.pk)
+        prepare_run_task.delay_on_commit(run.pk)
+    return run
+
+
+def compute_run_now(*, user: User, run: DistributionRun) -> DistributionRun:
+    """Compute a run in this process, step by step, with the very functions the Celery tasks call.
+
+    For the demo and management commands, which must end with the run computed whether or not a
+    broker is configured; pages go through Celery (start_computation).
+    """
+    from dividends.services.compute import compute_chunk, finish_run, prepare_run
+
+    run = start_computation(user=user, run=run, enqueue=False)
+    prepare_run(run_id=run.pk, enqueue=False)
+    for number in run.chunks.filter(done=False).order_by("number").values_list("number", flat=True):
+        compute_chunk(run_id=run.pk, number=number, enqueue=False)
+    finish_run(run_id=run.pk)
+    run.refresh_from_db()
     return run
 
 
