@@ -502,6 +502,14 @@ class ShareEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} @ {self.effective_date}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("A share event is never changed: record a new event (collective.services).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A share event is never deleted: record a cancelling event (collective.services).")
+
 
 class ShareEventLine(models.Model):
     """A change in one holding: a household's (or, with no household, the association's) shares of a type.
@@ -534,6 +542,14 @@ class ShareEventLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household or '-'} {self.share_type} {self.quantity_delta:+}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("A share event line is never changed: record a new event (collective.services).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A share event line is never deleted: record a cancelling event (collective.services).")
 
 
 class PiiReveal(models.Model):

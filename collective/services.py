@@ -960,6 +960,19 @@ def update_household(
     """Change a household's particulars; bank_account None keeps the stored number."""
     if head is not None and (head.household_id != household.pk or head.ceased_on is not None):
         raise ValidationError(_("The head must be a member of this household in membership."), code="head_not_member")
+    if established_on is not None:
+        earlier = (
+            ShareEventLine.objects.filter(household=household, event__effective_date__lt=established_on)
+            .order_by("event__effective_date")
+            .values_list("event__effective_date", flat=True)
+            .first()
+        )
+        if earlier is not None:
+            raise ValidationError(
+                _("The household has a share event on %(date)s, before this establishment date."),
+                code="events_before",
+                params={"date": earlier.isoformat()},
+            )
     household.village_group = village_group
     household.address = address
     household.established_on = established_on

@@ -117,6 +117,22 @@ def test_an_effective_date_before_the_household_existed_is_refused(association_a
     assert message == "农户 A01-050 于 2022-05-01 立户，晚于生效日期 2022-04-30。"
 
 
+def test_the_establishment_date_cannot_move_after_the_households_events(issued):
+    first = issued[0]
+    assert (
+        refused(
+            services.update_household,
+            household=first,
+            village_group="一组",
+            address="",
+            established_on=date(2021, 6, 1),
+            head=first.head,
+            bank_name="",
+        )
+        == "该户在 2021-01-01 有股权变动，早于此立户日期。"
+    )
+
+
 def test_quantities_must_be_positive(association_a, households, population):
     for quantity in (D(0), D(-1)):
         message = refused(
@@ -191,6 +207,16 @@ def test_the_collective_holding_cannot_go_below_zero(association_a, share_types)
         note="调整",
     )
     assert message == "合作社（集体股） 在 2022-01-01 只持有集体股 0 股，少于本次变动要减少的 1 股。"
+
+
+def test_the_ledger_is_append_only(issued):
+    event = ShareEvent.objects.first()
+    event.note = "改写"
+    with pytest.raises(ValueError, match="never changed"):
+        event.save()
+    with pytest.raises(ValueError, match="never deleted"):
+        event.lines.first().delete()
+    assert ShareEvent.objects.get(pk=event.pk).note == ""
 
 
 # --- transfers ------------------------------------------------------------------------------------
