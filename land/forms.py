@@ -59,12 +59,20 @@ def household_in(code: str, associations) -> Household:
         ) from None
 
 
-def add_service_errors(form: forms.Form, error: ValidationError, field_map: dict[str, str | None]) -> None:
-    """Put a service's ValidationError on the form's fields, renaming fields the form calls otherwise."""
+def add_service_errors(
+    form: forms.Form, error: ValidationError, field_map: dict[str, str | None], skip: tuple[str, ...] = ()
+) -> None:
+    """Put a service's ValidationError on the form's fields, renaming fields the form calls otherwise.
+
+    Errors on fields the form lacks go to the top of the form, except those in `skip`, which the page
+    shows elsewhere.
+    """
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
     for field, errors in error.error_dict.items():
+        if field in skip:
+            continue
         name = field_map.get(field, field)
         if name is not None and name not in form.fields:
             name = None
@@ -117,7 +125,9 @@ class ParcelForm(forms.ModelForm):
 class ContractForm(forms.Form):
     number = forms.CharField(label=_("contract number"), max_length=32)
     household_code = forms.CharField(label=_("transferor household code"), max_length=32)
-    transferee = forms.ModelChoiceField(label=_("transferee"), queryset=Organisation.objects.companies())
+    transferee = forms.ModelChoiceField(
+        label=_("transferee"), queryset=Organisation.objects.companies(), empty_label=_("Choose…")
+    )
     transfer_mode = forms.ChoiceField(label=_("transfer mode"), choices=LandTransferContract.TransferMode.choices)
     start_date = forms.DateField(label=_("start date"), widget=DATE_WIDGET)
     end_date = forms.DateField(label=_("end date"), widget=DATE_WIDGET)
@@ -303,8 +313,10 @@ class LabourForm(forms.Form):
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    member = forms.ModelChoiceField(label=_("member"), queryset=Member.objects.none())
-    employer = forms.ModelChoiceField(label=_("employer"), queryset=Organisation.objects.companies())
+    member = forms.ModelChoiceField(label=_("member"), queryset=Member.objects.none(), empty_label=_("Choose…"))
+    employer = forms.ModelChoiceField(
+        label=_("employer"), queryset=Organisation.objects.companies(), empty_label=_("Choose…")
+    )
     work_date = forms.DateField(label=_("work date"), widget=DATE_WIDGET, initial=timezone.localdate)
     days = forms.DecimalField(label=_("days"), max_digits=6, decimal_places=2, min_value=Decimal("0.01"))
     day_wage = YuanField(label=_("day wage (yuan)"))
@@ -345,7 +357,9 @@ class ImportForm(forms.Form):
 
 class ParcelFilterForm(forms.Form):
     q = forms.CharField(label=_("parcel or household code"), required=False)
-    association = forms.ModelChoiceField(label=_("association"), queryset=Organisation.objects.none(), required=False)
+    association = forms.ModelChoiceField(
+        label=_("association"), queryset=Organisation.objects.none(), required=False, empty_label=_("All associations")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -357,7 +371,9 @@ class ContractFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("status"), choices=[("", _("All")), *LandTransferContract.Status.choices], required=False
     )
-    association = forms.ModelChoiceField(label=_("association"), queryset=Organisation.objects.none(), required=False)
+    association = forms.ModelChoiceField(
+        label=_("association"), queryset=Organisation.objects.none(), required=False, empty_label=_("All associations")
+    )
     expiring = forms.BooleanField(label=_("expiring within 90 days"), required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -367,7 +383,9 @@ class ContractFilterForm(forms.Form):
 
 class YearForm(forms.Form):
     year = forms.IntegerField(label=_("year"), min_value=1990, max_value=2200, required=False)
-    association = forms.ModelChoiceField(label=_("association"), queryset=Organisation.objects.none(), required=False)
+    association = forms.ModelChoiceField(
+        label=_("association"), queryset=Organisation.objects.none(), required=False, empty_label=_("All associations")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from collective.models import Household, Member, Organisation, User
@@ -123,11 +124,11 @@ class LandTransferContract(models.Model):
         SUBCONTRACT = "subcontract", _("Subcontract (转包)")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SIGNED = "signed", _("Signed")
-        ACTIVE = "active", _("Active")
-        EXPIRED = "expired", _("Expired")
-        TERMINATED = "terminated", _("Terminated")
+        DRAFT = "draft", pgettext_lazy("contract status", "Draft")
+        SIGNED = "signed", pgettext_lazy("contract status", "Signed")
+        ACTIVE = "active", pgettext_lazy("contract status", "Active")
+        EXPIRED = "expired", pgettext_lazy("contract status", "Expired")
+        TERMINATED = "terminated", pgettext_lazy("contract status", "Terminated")
 
     number = models.CharField(_("contract number"), max_length=32, unique=True)
     household = models.ForeignKey(

@@ -206,7 +206,7 @@ def _contract_form_page(request, contract: LandTransferContract | None):
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 parcel_errors = error.message_dict.get("parcels", [])
-            forms.add_service_errors(form, error, forms.CONTRACT_FIELD_MAP)
+            forms.add_service_errors(form, error, forms.CONTRACT_FIELD_MAP, skip=("parcels",))
         else:
             messages.success(request, _("Draft contract %(number)s saved.") % {"number": contract.number})
             return redirect("land:contract-detail", pk=contract.pk)

@@ -367,3 +367,12 @@ def test_every_land_page_renders_in_chinese(client, settings, village_official_a
     detail = client.get(reverse("land:contract-detail", args=[contract.pk])).content.decode()
     assert "租金计划" in detail
     assert "¥6,000.00" in detail  # 10 mu * ¥600 a year
+
+
+def test_parcel_errors_are_shown_once_above_the_parcel_rows(client, village_official_a, company, parcel_a):
+    login(client, village_official_a)
+    response = client.post(
+        reverse("land:contract-create"), contract_post(transferee=company.pk, **{"lines-0-area_mu": "13"})
+    )
+    assert response.context["form"].non_field_errors() == []
+    assert response.content.decode().count("13 mu is more than the parcel") == 1
