@@ -256,7 +256,9 @@ class ImportForm(forms.Form):
         choices=[(Kind.HARVESTS, _("Harvests")), (Kind.ATTENDANCE, _("Training attendance"))],
         widget=forms.RadioSelect,
     )
-    file = forms.FileField(label=_("file (.xlsx or .csv)"))
+    file = forms.FileField(
+        label=_("file (.xlsx or .csv)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"})
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from collective.models import Organisation, User
@@ -232,10 +233,10 @@ class Certification(models.Model):
         ORGANIC = "organic", _("Organic product")
 
     class Status(models.TextChoices):
-        NOT_YET_VALID = "future", _("Not yet valid")
-        VALID = "valid", _("Valid")
-        EXPIRING = "expiring", _("Expiring soon")
-        EXPIRED = "expired", _("Expired")
+        NOT_YET_VALID = "future", pgettext_lazy("certificate", "Not yet valid")
+        VALID = "valid", pgettext_lazy("certificate", "Valid")
+        EXPIRING = "expiring", pgettext_lazy("certificate", "Expiring soon")
+        EXPIRED = "expired", pgettext_lazy("certificate", "Expired")
 
     association = models.ForeignKey(
         Organisation,

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from association.models import (
     Attendance,
@@ -124,8 +125,8 @@ def record_attendance(*, session: TrainingSession, growers: Iterable[Grower]) ->
         )
     present = set(session.attendances.values_list("grower_id", flat=True))
     session.attendances.filter(grower_id__in=present - wanted.keys()).delete()
-    Attendance.objects.bulk_create(
-        [Attendance(session=session, grower_id=grower_id) for grower_id in sorted(wanted.keys() - present)]
+    bulk_create_with_history(
+        [Attendance(session=session, grower_id=grower_id) for grower_id in sorted(wanted.keys() - present)], Attendance
     )
     return len(wanted)
 
@@ -138,7 +139,7 @@ def add_attendance(*, session: TrainingSession, growers: Iterable[Grower]) -> in
         raise ValidationError(_("A grower of another association cannot attend this session."))
     present = set(session.attendances.values_list("grower_id", flat=True))
     new = [Attendance(session=session, grower=g) for g in growers if g.pk not in present]
-    Attendance.objects.bulk_create(new)
+    bulk_create_with_history(new, Attendance)
     return len(new)
 
 

@@ -427,3 +427,10 @@ def test_product_sales_are_revenue_records_of_the_processing_business(pear_assoc
             batch=batch, sold_on=date(2024, 12, 1), litres=Decimal("1"), amount_fen=1, buyer="x"
         )
     assert ProductSale.objects.count() == 2
+
+
+def test_attendance_changes_are_audited(session, grower_a, grower_b):
+    services.record_attendance(session=session, growers=[grower_a, grower_b])
+    services.record_attendance(session=session, growers=[grower_b])
+    history = Attendance.history.order_by("history_id").values_list("grower_id", "history_type")
+    assert list(history) == [(grower_a.pk, "+"), (grower_b.pk, "+"), (grower_a.pk, "-")]

@@ -345,5 +345,5 @@ def test_expiring_certificates_are_flagged(client, association_staff, pear_assoc
     assert "无公害农产品\uff1a证书已过期且未续期" in html
     assert "有机产品\uff1a证书已过期" not in html
     html = client.get(reverse("association:cultivar-list")).content.decode()
-    assert html.count("即将到期") == 1
-    assert html.count("已过期") == 2
+    assert html.count('<span class="flag-expiring">⚠ 即将到期</span>') == 1
+    assert html.count('<span class="flag-expired">已过期</span>') == 2
