@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -695,7 +694,7 @@ def payment_mark(request, pk: int, payer_pk: int):
                 messages.error(request, message)
         else:
             messages.success(request, _("%(count)s line(s) marked paid.") % {"count": count})
-    return redirect(request.POST.get("next") or reverse("dividends:payment", args=[pk]))
+    return redirect("dividends:payment", pk=pk)
 
 
 # --- Statements -----------------------------------------------------------------------------------
