@@ -495,9 +495,10 @@ def _freeze_holdings(
             for h in holdings
         ),
     )
-    units = [engine.weight_units(holder.weight) for holder in holders]
+    units = [holder.weight_units for holder in holders]
     divisor = engine.units_divisor(units)
-    total_units = sum(units) // divisor
+    units = [value // divisor for value in units]
+    total_units = sum(units)
     name = engine.pool_name(engine.POOL_SPLIT, association.association.code)
     if pool.amount_fen and total_units == 0:
         raise DistributionError(
@@ -507,7 +508,7 @@ def _freeze_holdings(
         )
     if total_units >= engine.MAX_WEIGHT_UNITS:
         raise DistributionError(_("The weights of the %(pool)s are too large to split exactly.") % {"pool": name})
-    pool.total_weight = _decimal(sum((holder.weight for holder in holders), Fraction(0)))
+    pool.total_weight = Decimal(sum(units) * divisor).scaleb(-8)
     pool.total_units = total_units
     pool.weight_divisor = divisor
     pool.lines_count = len(holders)
@@ -577,7 +578,7 @@ def _chunk_rows(chunk: RunChunk, pool: Pool):
             if current is not None:
                 yield _share_row(chunk, pool, current, household_id, units)
             current, household_id, units = ordinal, holder_id, 0
-        units += engine.weight_units(weight * quantity)
+        units += engine.holding_units(quantity, weight)
     if current is not None:
         yield _share_row(chunk, pool, current, household_id, units)
 
