@@ -811,3 +811,38 @@ class Objection(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+
+# --- What a farmer has read ----------------------------------------------------------------------
+
+
+class NoticeReadQuerySet(models.QuerySet):
+    def of(self, user) -> NoticeReadQuerySet:
+        return self.filter(user_id=user.pk) if user.is_authenticated else self.none()
+
+
+class NoticeRead(models.Model):
+    """A farmer has read the home page's news that a run of their association entered public notice or was paid.
+
+    The news itself is derived from the run (its status and the dates it entered notice and was paid);
+    only the reading is stored, once per user, run and event.
+    """
+
+    EVENTS = [(status.value, status.label) for status in (DistributionRun.Status.NOTICE, DistributionRun.Status.PAID)]
+
+    user = models.ForeignKey(
+        User, verbose_name=User._meta.verbose_name, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    run = models.ForeignKey(DistributionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(_("status"), max_length=12, choices=EVENTS)
+    read_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = NoticeReadQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "run", "status"], name="notice_read_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.run_id} {self.status}"
