@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collective.models import Household, Organisation
+from collective.models import Household, Organisation, ShareType
 from dividends import engine
 from dividends.models import DistributionRun, Payout, PayoutPart, Pool, RunContractLine, RunHolding, RunLabourLine
 
@@ -240,10 +240,6 @@ def _explain(entry: StatementRun, run: DistributionRun, household: Household) ->
 
 
 def _share_type_names(ids: set[int]) -> dict[int, str]:
-    try:
-        from collective.models import ShareType
-    except ImportError:
-        return {}
     return dict(ShareType.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
