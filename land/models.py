@@ -368,6 +368,12 @@ class RentPayment(models.Model):
         return f"{self.contract.number} {self.paid_on}"
 
 
+class RentAllocationQuerySet(models.QuerySet):
+    def recognised_for_year(self, *, transferee_id: int, year: int) -> RentAllocationQuerySet:
+        """Rent recognised as paid for year `year` on contracts where `transferee_id` takes the land."""
+        return self.filter(installment__year=year, installment__contract__transferee_id=transferee_id)
+
+
 class RentAllocation(models.Model):
     """The part of a payment recognised as one year's rent (a lump sum spreads over the years it covers)."""
 
@@ -379,6 +385,7 @@ class RentAllocation(models.Model):
     )
     amount_fen = models.BigIntegerField(_("amount (fen)"))
 
+    objects = RentAllocationQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -769,6 +769,27 @@ def pay_installments_in_full(
     RentAllocation.history.bulk_history_create(allocations)
     RentInstallment.objects.filter(pk__in=[installment.pk for installment, *_ in rows]).update(overdue=False)
     return created
+
+
+def settle_rent_for_year(
+    *, transferee: Organisation, year: int, household_ids: Iterable[int], paid_on: date, reference: str
+) -> list[RentPayment]:
+    """Record as paid what these households' contracts still owe `transferee`'s year of rent.
+
+    The yearly distribution pays the guaranteed rent in its bank batch; confirming that batch
+    calls this, so the rent schedule shows the year paid and the next batch does not pay it again.
+    """
+    installments = (
+        RentInstallment.objects.filter(
+            year=year, contract__transferee=transferee, contract__household_id__in=list(household_ids)
+        )
+        .exclude(contract__status=Status.DRAFT)
+        .with_paid()
+        .filter(amount_fen__gt=F("paid_total_fen"))
+        .order_by("contract__number")
+    )
+    note = _("Paid with the %(year)s distribution") % {"year": year}
+    return pay_installments_in_full(payments=[(i, paid_on, reference) for i in installments], note=note)
 
 
 # ---------------------------------------------------------------------------------------------

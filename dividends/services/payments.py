@@ -3,6 +3,10 @@
 The company pays rent, land dividend and wages; each association pays its households' share
 dividends (it received them from the company). A run that corrects a reversed, already paid run
 pays only the difference: the batch nets each household against what the reversed run paid it.
+
+Guaranteed rent has one ledger, the land app's rent schedule: the batch pays only the year's rent
+that the schedule does not show as paid yet (rent paid in advance or directly is not paid twice),
+and confirming the company's batch records the rent it paid there.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collective.models import Organisation, User
 from collective.money import fen_to_yuan_string
 from dividends.models import DistributionRun, Payout
+from land.models import RentAllocation
+from land.services import settle_rent_for_year
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,9 +59,22 @@ def is_company_payer(run: DistributionRun, payer: Organisation) -> bool:
     return payer.pk == run.company_id
 
 
+def _rent_already_paid(run: DistributionRun):
+    """The year's rent the land schedule already shows paid to the payout's household, in fen."""
+    recognised = (
+        RentAllocation.objects.recognised_for_year(transferee_id=run.company_id, year=run.year)
+        .filter(installment__contract__household_id=OuterRef("household_id"))
+        .values("installment__contract__household_id")
+        .annotate(total=Sum("amount_fen"))
+        .values("total")
+    )
+    return Coalesce(Subquery(recognised), Value(0))
+
+
 def _payer_amount(run: DistributionRun, payer: Organisation):
     if is_company_payer(run, payer):
-        return F("rent_fen") + F("land_dividend_fen") + F("wage_fen")
+        rent_still_owed = F("rent_fen") - Least(F("rent_fen"), F("rent_already_paid_fen"))
+        return rent_still_owed + F("land_dividend_fen") + F("wage_fen")
     return F("share_dividend_fen")
 
 
@@ -66,13 +85,16 @@ def payer_payouts(*, run: DistributionRun, payer: Organisation) -> QuerySet[Payo
         if not payer.is_collective:
             return payouts.none()
         payouts = payouts.filter(association=payer)
+    if is_company_payer(run, payer):
+        payouts = payouts.annotate(rent_already_paid_fen=_rent_already_paid(run))
     payouts = payouts.annotate(payer_fen=_payer_amount(run, payer)).exclude(payer_fen=0)
     already = Value(0)
     if run.replaces_id:
         replaced = Payout.objects.filter(run_id=run.replaces_id, household_id=OuterRef("household_id"))
         if is_company_payer(run, payer):
+            # The reversed run's rent, once paid, is in the land schedule and already netted above.
             replaced = replaced.filter(company_paid_on__isnull=False).annotate(
-                part=F("rent_fen") + F("land_dividend_fen") + F("wage_fen")
+                part=F("land_dividend_fen") + F("wage_fen")
             )
         else:
             replaced = replaced.filter(association_paid_on__isnull=False).annotate(part=F("share_dividend_fen"))
@@ -206,7 +228,11 @@ def mark_paid(
     if payouts is not None:
         lines = lines.filter(pk__in=list(payouts))
     if company:
+        household_ids = list(lines.exclude(rent_fen=0).values_list("household_id", flat=True))
         count = lines.update(company_paid_on=paid_on, company_bank_reference=bank_reference.strip()[:64])
+        settle_rent_for_year(
+            transferee=payer, year=run.year, household_ids=household_ids, paid_on=paid_on, reference=bank_reference
+        )
     else:
         count = lines.update(association_paid_on=paid_on, association_bank_reference=bank_reference.strip()[:64])
     company_done = Q(rent_fen=0, land_dividend_fen=0, wage_fen=0) | Q(company_paid_on__isnull=False)

@@ -143,3 +143,39 @@ def test_payment_pages(client, appendix, approved, accountant, village_official_
     )
     client.force_login(farmer_a)
     assert client.get(reverse("dividends:payment", args=[approved.pk])).status_code in (403, 404)
+
+
+def _company_batch(run, accountant, company) -> dict[str, str]:
+    content = services.export_payment_batch(user=accountant, run=run, payer=company, file_format="csv")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    return {row[1]: row[5] for row in rows[1:]}
+
+
+def test_rent_the_land_schedule_shows_paid_is_not_paid_again_by_the_batch(appendix, approved, accountant):
+    from land import services as land_services
+    from land.models import LandTransferContract
+
+    contract = LandTransferContract.objects.get(number="HT-2021-001")
+    # The company paid 2024's rent of HT-2021-001 (750000 fen) directly, in two parts.
+    land_services.record_rent_payment(contract=contract, paid_on=date(2024, 6, 30), amount_fen=500000, first_year=2024)
+    land_services.record_rent_payment(contract=contract, paid_on=date(2024, 12, 20), amount_fen=250000, first_year=2024)
+
+    batch = _company_batch(approved, accountant, appendix.company)
+    assert batch["A01-001"] == "11732.53"  # only the land dividend: 1173253 fen; the rent is settled
+    assert batch["A01-002"] == "7628.03"  # unchanged: 241311 + 377492 + 144000
+
+
+def test_confirming_the_company_batch_records_the_rent_in_the_land_schedule(appendix, approved, accountant):
+    from land import services as land_services
+    from land.models import LandTransferContract
+
+    services.mark_paid(
+        user=accountant, run=approved, payer=appendix.company, paid_on=date(2025, 2, 1), bank_reference="BANK-7"
+    )
+    for number, rent_fen in [("HT-2021-001", 750000), ("HT-2024-002", 241311), ("HT-2022-003", 1339538)]:
+        year_2024 = next(
+            row
+            for row in land_services.rent_schedule(contract=LandTransferContract.objects.get(number=number))
+            if row.year == 2024
+        )
+        assert (year_2024.amount_fen, year_2024.paid_fen) == (rent_fen, rent_fen)
