@@ -453,11 +453,14 @@ def _sell(batch, rng: random.Random) -> None:
             break
         litres = (batch.output_litres * Decimal(rng.randint(25, 32)) / 100).quantize(Decimal("0.1"))
         amount_fen = int((litres * PRICE_FEN_PER_LITRE[batch.product]).to_integral_value())
-        sale = services.record_product_sale(
-            batch=batch, sold_on=day, litres=litres, amount_fen=amount_fen, buyer=rng.choice(PRODUCT_BUYERS)
+        services.record_product_sale(
+            batch=batch,
+            sold_on=day,
+            litres=litres,
+            amount_fen=amount_fen,
+            buyer=rng.choice(PRODUCT_BUYERS),
+            is_synthetic=True,
         )
-        sale.is_synthetic = True
-        sale.save(update_fields=["is_synthetic"])
     batch.is_synthetic = True
     batch.save(update_fields=["is_synthetic"])
 

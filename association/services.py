@@ -32,8 +32,10 @@ from association.models import (
     StorageMovement,
     TrainingSession,
 )
-from collective.models import Member, Organisation
+from collective.models import Member, Organisation, User
 from collective.money import round_half_up
+from dividends.models import LedgerEntry
+from dividends.services import post_entry
 
 KG_PER_TONNE = 1000
 
@@ -366,9 +368,20 @@ def litres_unsold(*, batch: ProcessingBatch) -> Decimal:
 
 @transaction.atomic
 def record_product_sale(
-    *, batch: ProcessingBatch, sold_on: date, litres: Decimal, amount_fen: int, buyer: str
+    *,
+    batch: ProcessingBatch,
+    sold_on: date,
+    litres: Decimal,
+    amount_fen: int,
+    buyer: str,
+    recorded_by: User | None = None,
+    is_synthetic: bool = False,
 ) -> ProductSale:
-    """Sell product from a batch: a revenue of the processing business, never more than the batch made."""
+    """Sell product from a batch, never more than the batch made, and book it as processing revenue.
+
+    The revenue entry goes to the association's books in the dividends ledger, so the sale reaches
+    its income statement; the sale and its entry are written together or not at all.
+    """
     batch = ProcessingBatch.objects.select_for_update().get(pk=batch.pk)
     litres = Decimal(litres)
     if litres <= 0:
@@ -386,7 +399,7 @@ def record_product_sale(
             _("Batch %(batch)s has %(left)s litres left to sell; %(litres)s litres cannot be sold.")
             % {"batch": batch.code, "left": left, "litres": litres}
         )
-    return ProductSale.objects.create(
+    sale = ProductSale.objects.create(
         association_id=batch.association_id,
         code=next_code(ProductSale.objects.all(), f"S{sold_on.year}-"),
         batch=batch,
@@ -395,4 +408,18 @@ def record_product_sale(
         litres=litres,
         amount_fen=amount_fen,
         buyer=buyer,
+        is_synthetic=is_synthetic,
     )
+    post_entry(
+        organisation=batch.association,
+        direction=LedgerEntry.Direction.REVENUE,
+        category=LedgerEntry.Category.PROCESSING,
+        entry_date=sold_on,
+        amount_fen=amount_fen,
+        counterparty=buyer,
+        source_reference=sale.source_reference,
+        note=sale.get_product_display(),
+        recorded_by=recorded_by,
+        is_synthetic=is_synthetic,
+    )
+    return sale

@@ -579,6 +579,7 @@ def sale_create(request, pk: int):
                 litres=data["litres"],
                 amount_fen=data["amount_yuan"],
                 buyer=data["buyer"],
+                recorded_by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)

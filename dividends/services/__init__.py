@@ -7,6 +7,7 @@ from dividends.services.ledger import (
     import_entries,
     income_statement,
     is_year_locked,
+    post_entry,
     record_entry,
     update_entry,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "lodge_objection",
     "mark_paid",
     "payment_rows",
+    "post_entry",
     "publish_notice",
     "record_entry",
     "render_statement_pdf",

@@ -98,6 +98,40 @@ def record_entry(
 ) -> LedgerEntry:
     """Record one revenue or expense entry in an open year."""
     _check_permission(user, organisation)
+    return post_entry(
+        organisation=organisation,
+        direction=direction,
+        category=category,
+        entry_date=entry_date,
+        amount_fen=amount_fen,
+        rental_source=rental_source,
+        counterparty=counterparty,
+        source_reference=source_reference,
+        note=note,
+        recorded_by=user,
+        is_synthetic=is_synthetic,
+    )
+
+
+@transaction.atomic
+def post_entry(
+    *,
+    organisation: Organisation,
+    direction: str,
+    category: str,
+    entry_date: date,
+    amount_fen: int,
+    recorded_by: User | None = None,
+    rental_source: str = "",
+    counterparty: str = "",
+    source_reference: str = "",
+    note: str = "",
+    is_synthetic: bool = False,
+) -> LedgerEntry:
+    """Post an entry that another record already justifies (a product sale); the caller checked who may.
+
+    The entry rules still apply: rent and wages are never expenses, and a locked year takes nothing.
+    """
     if direction == LedgerEntry.Direction.EXPENSE and category.strip().lower() in COMPUTED_BY_RUN:
         raise ValidationError({"category": computed_by_run_message(COMPUTED_BY_RUN[category.strip().lower()])})
     entry = LedgerEntry(
@@ -110,7 +144,7 @@ def record_entry(
         counterparty=counterparty,
         source_reference=source_reference,
         note=note,
-        recorded_by=user,
+        recorded_by=recorded_by,
         is_synthetic=is_synthetic,
     )
     entry.full_clean(validate_constraints=False)

@@ -429,6 +429,45 @@ def test_product_sales_are_revenue_records_of_the_processing_business(pear_assoc
     assert ProductSale.objects.count() == 2
 
 
+def test_a_product_sale_reaches_the_income_statement_as_processing_revenue(
+    pear_association, substandard_lot, association_staff
+):
+    from dividends.models import LedgerEntry
+    from dividends.services import income_statement
+
+    batch = services.record_processing_batch(
+        association=pear_association,
+        product=Product.WINE,
+        processed_on=date(2024, 10, 5),
+        output_litres=Decimal("300.0"),
+        draws=[(substandard_lot, 1_000)],
+    )
+    sale = services.record_product_sale(
+        batch=batch,
+        sold_on=date(2024, 11, 2),
+        litres=Decimal("120.0"),
+        amount_fen=456_789,
+        buyer="县城酒店",
+        recorded_by=association_staff,
+    )
+    entry = LedgerEntry.objects.get(source_reference=sale.source_reference)
+    assert (entry.organisation, entry.direction, entry.category) == (
+        pear_association,
+        LedgerEntry.Direction.REVENUE,
+        LedgerEntry.Category.PROCESSING,
+    )
+    assert (entry.amount_fen, entry.entry_date, entry.counterparty, entry.recorded_by) == (
+        456_789,
+        date(2024, 11, 2),
+        "县城酒店",
+        association_staff,
+    )
+    statement = income_statement(organisation=pear_association, year=2024)
+    processing = next(line for line in statement.revenue if line.key == LedgerEntry.Category.PROCESSING)
+    assert (processing.amount_fen, processing.previous_fen) == (456_789, 0)
+    assert statement.revenue_total.amount_fen == 456_789
+
+
 def test_attendance_changes_are_audited(session, grower_a, grower_b):
     services.record_attendance(session=session, growers=[grower_a, grower_b])
     services.record_attendance(session=session, growers=[grower_b])
