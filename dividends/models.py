@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from collective.models import Household, Organisation, User
@@ -66,7 +67,7 @@ class LedgerEntry(models.Model):
         PROCESSING = "processing", _("Processing and sales")
         SERVICES = "services", _("Services")
         SUBSIDIES = "subsidies", _("Subsidies")
-        ADMINISTRATION = "administration", _("Administration")
+        ADMINISTRATION = "administration", pgettext_lazy("expense category", "Administration")
         OTHER = "other", _("Other")
         BORROWING = engine.BORROWING, _("Borrowed funds (not income)")
 
