@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collective import views
+from collective import farmer_accounts, views
 
 app_name = "collective"
 
@@ -27,4 +27,7 @@ urlpatterns = [
     path("quantify/", views.quantify, name="quantify"),
     path("import/", views.roster_import, name="import"),
     path("import/template.<str:fmt>", views.roster_template, name="import-template"),
+    path("farmer-accounts/", farmer_accounts.farmer_account_list, name="farmer-account-list"),
+    path("farmer-accounts/new/", farmer_accounts.farmer_account_create, name="farmer-account-create"),
+    path("farmer-accounts/<int:pk>/reset/", farmer_accounts.farmer_account_reset, name="farmer-account-reset"),
 ]

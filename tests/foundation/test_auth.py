@@ -8,7 +8,7 @@ ROLE_HOMES = [
     ("accountant", "collective/home_township.html"),
     ("village_official_a", "collective/home_village.html"),
     ("association_staff", "collective/home_association.html"),
-    ("farmer_a", "collective/home_farmer.html"),
+    ("farmer_a", "portal/home.html"),
 ]
 
 
