@@ -7,13 +7,17 @@ labour records of the year (land.services), the company's equity on the record d
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 
-from collective.models import EquityEvent, Organisation
+from django.db import connection
+from django.db.models import F, Sum
+
+from collective.models import EquityEvent, Household, Organisation, ShareEventLine, ShareType
 from collective.services import registry_as_of
 from dividends import engine
-from dividends.models import DistributionRun, LedgerEntry
-from dividends.services.compute import GatheredInputs
+from dividends.models import DistributionRun, LedgerEntry, RunHolding
+from dividends.services.compute import GatheredInputs, RegistrySource
 from land.services import contract_lines_for_year, labour_lines_for_year
 
 
@@ -72,9 +76,11 @@ def gather_inputs(*, run: DistributionRun) -> GatheredInputs:
             for pk, association in associations.items()
         ],
     )
+    ordered = sorted(associations.values(), key=lambda a: a.code)
     return GatheredInputs(
         company=company_inputs,
-        holdings=_holdings(sorted(associations.values(), key=lambda a: a.code), policy.record_date),
+        holdings=_holdings(ordered, policy.record_date),
+        registry=RegistrySource(tuple(association.pk for association in ordered), policy.record_date),
         record_date_iso=policy.record_date.isoformat(),
         policy_id=policy.pk,
         policy_version=policy.version,
@@ -99,3 +105,38 @@ def _holdings(associations: Sequence[Organisation], record_date) -> Iterator[tup
                 for holding in registry_as_of(association=association, as_of=record_date)
             ],
         )
+
+
+def frozen_holdings_sql(*, run_id: int, association_ids: Iterable[int], as_of: date) -> tuple[str, list]:
+    """INSERT … SELECT of the holdings on a date into the run's frozen holdings, each with its holder's ordinal.
+
+    The registry rows are those of collective.services.registries_as_of (the same ORM query: lines of
+    the associations' events effective on or before the date, summed per holder and share type, zero
+    sums left out). The ordinal is the holder's place in engine.shareholders' order: households by
+    code, compared character by character as Python compares strings (COLLATE "C": UTF-8 byte order
+    is code-point order), the association's own line last. tests/scale checks both against the Python path.
+    """
+    rows = (
+        ShareEventLine.objects.filter(event__association_id__in=list(association_ids), event__effective_date__lte=as_of)
+        .values(a_id=F("event__association_id"), h_id=F("household_id"), t_id=F("share_type_id"))
+        .annotate(held=Sum("quantity_delta"))
+        .exclude(held=0)
+        .order_by()
+    )
+    select, params = rows.query.sql_with_params()
+    table = connection.ops.quote_name(RunHolding._meta.db_table)
+    households = connection.ops.quote_name(Household._meta.db_table)
+    share_types = connection.ops.quote_name(ShareType._meta.db_table)
+    # Summed by ids first, then joined to the codes and weights, which the ids determine.
+    sql = f"""
+        INSERT INTO {table} (run_id, association_id, household_id, household_code, ordinal, share_type_id,
+            share_type_code, weight, quantity)
+        SELECT %s, r.a_id, r.h_id, COALESCE(h.code, ''),
+            DENSE_RANK() OVER (PARTITION BY r.a_id ORDER BY r.h_id IS NULL, h.code COLLATE "C") - 1,
+            r.t_id, t.code, t.weight, r.held
+        FROM ({select}) r
+        JOIN {share_types} t ON t.id = r.t_id
+        LEFT JOIN {households} h ON h.id = r.h_id
+        ORDER BY r.a_id, r.h_id IS NULL, h.code COLLATE "C"
+    """
+    return sql, [run_id, *params]

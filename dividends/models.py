@@ -485,6 +485,11 @@ class Pool(models.Model):
     total_units = models.BigIntegerField(_("total weight units"), default=0)
     weight_divisor = models.BigIntegerField(_("weight divisor"), default=1)
     leftover_fen = models.BigIntegerField(_("fen left after the floors"), default=0)
+    # The last line the left-over fen reach, in the ranking remainder DESC, ordinal ASC: a line gets one
+    # when its remainder is above leftover_remainder, or equal to it with an ordinal up to leftover_ordinal.
+    # Planned before the chunks (on PostgreSQL) so they write final amounts; the finish checks the ranking.
+    leftover_remainder = models.BigIntegerField(null=True, blank=True, editable=False)
+    leftover_ordinal = models.BigIntegerField(null=True, blank=True, editable=False)
     lines_count = models.PositiveIntegerField(_("lines"), default=0)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -532,18 +537,30 @@ class RunChunk(models.Model):
 
 # --- Frozen inputs -------------------------------------------------------------------------------
 
+# The frozen inputs and the staging table PayoutPart are written a million rows at a time by the run
+# itself, from rows it has just read from the registry, the land contracts and its own pools, and
+# never by people. A foreign-key constraint would check and lock the referenced row once per written
+# row (about 9 µs each on PostgreSQL here: seconds per run, more than the write itself), so these
+# references are plain indexed columns; Django still PROTECTs households and associations they
+# name. The payouts, which people and banks act on, keep their constraints (docs/scaling.md).
+FROZEN_FK = {"db_constraint": False}
+
 
 class RunContractLine(models.Model):
     """A contract line as the run saw it, with its rent and land dividend (steps 1 and 3)."""
 
-    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="contract_lines")
+    run = models.ForeignKey(
+        DistributionRun, on_delete=models.CASCADE, related_name="contract_lines", **FROZEN_FK, db_index=False
+    )
     ordinal = models.PositiveIntegerField()
     contract_id = models.BigIntegerField()
     contract_number = models.CharField(max_length=64)
     parcel_code = models.CharField(max_length=32)
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", **FROZEN_FK)
     household_code = models.CharField(max_length=32)
-    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    association = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", **FROZEN_FK, db_index=False
+    )
     area_mu = models.DecimalField(max_digits=12, decimal_places=4)
     # The exact rent in fen per mu after escalation; text, because compounding can outgrow any fixed scale.
     rent_per_mu_fen = models.CharField(max_length=64)
@@ -568,11 +585,15 @@ class RunContractLine(models.Model):
 
 
 class RunLabourLine(models.Model):
-    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="labour_lines")
+    run = models.ForeignKey(
+        DistributionRun, on_delete=models.CASCADE, related_name="labour_lines", **FROZEN_FK, db_index=False
+    )
     record_id = models.BigIntegerField()
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", **FROZEN_FK)
     household_code = models.CharField(max_length=32)
-    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    association = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", **FROZEN_FK, db_index=False
+    )
     member_name = models.CharField(max_length=64)
     work_date = models.DateField()
     days = models.DecimalField(max_digits=6, decimal_places=2)
@@ -590,9 +611,13 @@ class RunLabourLine(models.Model):
 class RunHolding(models.Model):
     """A holding on the record date as the run froze it; household NULL is the association's own."""
 
-    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="holdings")
-    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, related_name="+")
+    run = models.ForeignKey(
+        DistributionRun, on_delete=models.CASCADE, related_name="holdings", **FROZEN_FK, db_index=False
+    )
+    association = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", **FROZEN_FK, db_index=False
+    )
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, related_name="+", **FROZEN_FK)
     household_code = models.CharField(max_length=32, blank=True)
     # The holder's place in the split's tie-break order (code order, the association's own line last).
     ordinal = models.PositiveIntegerField()
@@ -625,11 +650,15 @@ class PayoutPart(models.Model):
         SHARE_DIVIDEND = engine.SHARE_DIVIDEND, _("Share dividend")
         WAGES = engine.WAGES, _("Wages")
 
-    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="parts")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, related_name="+")
-    association = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(DistributionRun, on_delete=models.CASCADE, related_name="parts", **FROZEN_FK)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, related_name="+", **FROZEN_FK, db_index=False
+    )
+    association = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", **FROZEN_FK, db_index=False
+    )
     part = models.CharField(max_length=16, choices=Part)
-    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="parts")
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="parts", **FROZEN_FK, db_index=False)
     ordinal = models.PositiveIntegerField(default=0)
     weight = models.DecimalField(max_digits=24, decimal_places=8, null=True)
     floor_fen = models.BigIntegerField()
@@ -690,12 +719,16 @@ class Payout(models.Model):
         PENDING = "pending", _("Not yet paid")
         PAID = "paid", _("Paid")
 
-    run = models.ForeignKey(DistributionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="payouts")
+    # The run's and the association's own indexes would only repeat the leading columns of the unique
+    # (run, household) and the (run, association) indexes: a million payouts are written without them.
+    run = models.ForeignKey(
+        DistributionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="payouts", db_index=False
+    )
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="payouts"
     )
     association = models.ForeignKey(
-        Organisation, verbose_name=_("association"), on_delete=models.PROTECT, related_name="+"
+        Organisation, verbose_name=_("association"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     rent_fen = models.BigIntegerField(_("rent (fen)"), default=0)
     land_dividend_fen = models.BigIntegerField(_("land dividend (fen)"), default=0)

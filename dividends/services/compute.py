@@ -12,15 +12,16 @@ against its lines and marks the run computed. Every step is safe to run twice.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from dividends import engine
 from dividends.engine import DistributionError
 from dividends.models import (
     DistributionRun,
+    Objection,
     Payout,
     PayoutPart,
     Pool,
@@ -44,6 +46,23 @@ logger = logging.getLogger(__name__)
 ADVISORY_LOCK_CLASS = 0x6474  # "dt"
 
 
+@dataclass(frozen=True)
+class RegistrySource:
+    """Where the holdings on the record date come from: the share ledger, read by SQL (dividends/inputs.py).
+
+    On PostgreSQL the run freezes the registry with one INSERT … SELECT instead of carrying every
+    holding through Python and back (DESIGN.md §6: writing is what costs).
+    """
+
+    association_ids: tuple[int, ...]
+    as_of: date
+
+    def freeze_sql(self, run_id: int) -> tuple[str, list]:
+        from dividends.inputs import frozen_holdings_sql
+
+        return frozen_holdings_sql(run_id=run_id, association_ids=self.association_ids, as_of=self.as_of)
+
+
 @dataclass
 class GatheredInputs:
     """What a run needs, as gathered from the registry, the land contracts and the ledger."""
@@ -56,6 +75,8 @@ class GatheredInputs:
     policy_version: int | None = None
     # The rent each contract line has in the land app, to refuse a run where the two disagree.
     land_rents: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # Set by gather_inputs: the same holdings as `holdings`, for the set-based freeze on PostgreSQL.
+    registry: RegistrySource | None = None
 
 
 def enqueue_on_commit(callback) -> None:
@@ -88,14 +109,14 @@ def fail_run(*, run_id: int, message: str) -> None:
 
 
 def clear_outputs(run: DistributionRun) -> None:
-    """Remove what an earlier computation of this run wrote (a draft is recomputed from scratch)."""
-    Payout.objects.filter(run=run).delete()
-    PayoutPart.objects.filter(run=run).delete()
-    RunChunk.objects.filter(run=run).delete()
-    Pool.objects.filter(run=run).delete()
-    RunHolding.objects.filter(run=run).delete()
-    RunContractLine.objects.filter(run=run).delete()
-    RunLabourLine.objects.filter(run=run).delete()
+    """Remove what an earlier computation of this run wrote (a draft is recomputed from scratch).
+
+    One DELETE per table: the ORM's delete() would load every payout to null its objections first.
+    """
+    Objection.objects.filter(run=run, payout__isnull=False).update(payout=None)
+    with connection.cursor() as cursor:
+        for model in (Payout, PayoutPart, RunChunk, RunHolding, RunContractLine, RunLabourLine, Pool):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE run_id = %s", [run.pk])
 
 
 def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None, enqueue: bool = True) -> None:
@@ -118,6 +139,10 @@ def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None, enqueue:
                 elif run.chunks_done >= run.chunks_total:
                     enqueue_on_commit(lambda: _enqueue_finish(run_id))
                 return
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    # Freezing sorts and groups the whole registry: in memory, not in temporary files.
+                    cursor.execute("SET LOCAL work_mem = '128MB'")
             clear_outputs(run)
             if gathered is None:
                 from dividends.inputs import gather_inputs
@@ -161,19 +186,32 @@ def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[i
     chunk_size = max(1, settings.DIVIDENDS_CHUNK_HOUSEHOLDS)
     associations = {result.association.association_id: result for result in company.associations}
     split_pools = _create_association_pools(run, company, pools[engine.POOL_SHAREHOLDER])
-    seen: set[int] = set()
     chunks: list[RunChunk] = []
-    for association_id, holdings in gathered.holdings:
-        if association_id not in associations or association_id in seen:
-            continue
-        seen.add(association_id)
-        chunks += _freeze_holdings(
-            run, associations[association_id], split_pools[association_id], holdings, chunk_size, len(chunks)
-        )
-    for association_id in sorted(associations.keys() - seen, key=lambda pk: associations[pk].association.code):
-        chunks += _freeze_holdings(
-            run, associations[association_id], split_pools[association_id], (), chunk_size, len(chunks)
-        )
+    if connection.vendor == "postgresql" and gathered.registry is not None:
+        units = _freeze_registry(run, gathered.registry, associations.keys())
+        for association_id in sorted(associations, key=lambda pk: associations[pk].association.code):
+            chunks += _plan_split(
+                run,
+                associations[association_id],
+                split_pools[association_id],
+                units.get(association_id, Counter()),
+                chunk_size,
+                len(chunks),
+                plan_leftover=True,
+            )
+    else:
+        seen: set[int] = set()
+        for association_id, holdings in gathered.holdings:
+            if association_id not in associations or association_id in seen:
+                continue
+            seen.add(association_id)
+            chunks += _freeze_holdings(
+                run, associations[association_id], split_pools[association_id], holdings, chunk_size, len(chunks)
+            )
+        for association_id in sorted(associations.keys() - seen, key=lambda pk: associations[pk].association.code):
+            chunks += _freeze_holdings(
+                run, associations[association_id], split_pools[association_id], (), chunk_size, len(chunks)
+            )
     RunChunk.objects.bulk_create(chunks)
 
     inputs = gathered.company
@@ -495,10 +533,55 @@ def _freeze_holdings(
             for h in holdings
         ),
     )
-    units = [holder.weight_units for holder in holders]
-    divisor = engine.units_divisor(units)
-    units = [value // divisor for value in units]
-    total_units = sum(units)
+    return _plan_split(
+        run, association, pool, Counter(holder.weight_units for holder in holders), chunk_size, first_number
+    )
+
+
+def _freeze_registry(run: DistributionRun, registry: RegistrySource, association_ids) -> dict[int, Counter]:
+    """Freeze the holdings with one INSERT … SELECT; return each association's {holder's weight units: holders}.
+
+    Holders with the same weight have the same share of a pool, so the pool's plan needs only the
+    distinct weights: a handful of rows for an association of thousands of households.
+    """
+    sql, params = RegistrySource(tuple(sorted(association_ids)), registry.as_of).freeze_sql(run.pk)
+    holdings = connection.ops.quote_name(RunHolding._meta.db_table)
+    units: dict[int, Counter] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.execute(
+            f"""
+            SELECT association_id, units, COUNT(*) FROM (
+                SELECT association_id, ordinal, SUM((quantity * 10000) * (weight * 10000)) AS units
+                FROM {holdings} WHERE run_id = %s GROUP BY association_id, ordinal
+            ) holders
+            GROUP BY association_id, units
+            """,
+            [run.pk],
+        )
+        for association_id, value, count in cursor.fetchall():
+            units.setdefault(association_id, Counter())[int(value)] += count
+    return units
+
+
+def _plan_split(
+    run: DistributionRun,
+    association: engine.AssociationResult,
+    pool: Pool,
+    units_count: Counter,
+    chunk_size: int,
+    first_number: int,
+    *,
+    plan_leftover: bool = False,
+) -> list[RunChunk]:
+    """Size an association's split from its holders' weights ({weight units: holders}) and plan its chunks.
+
+    plan_leftover (PostgreSQL): also find which lines the left-over fen will reach, so the chunks write
+    final amounts and the finish has nothing to update.
+    """
+    holders_count = sum(units_count.values())
+    divisor = engine.units_divisor(units_count)
+    total_units = sum((value // divisor) * count for value, count in units_count.items())
     name = engine.pool_name(engine.POOL_SPLIT, association.association.code)
     if pool.amount_fen and total_units == 0:
         raise DistributionError(
@@ -508,11 +591,15 @@ def _freeze_holdings(
         )
     if total_units >= engine.MAX_WEIGHT_UNITS:
         raise DistributionError(_("The weights of the %(pool)s are too large to split exactly.") % {"pool": name})
-    pool.total_weight = Decimal(sum(units) * divisor).scaleb(-8)
+    pool.total_weight = Decimal(total_units * divisor).scaleb(-8)
     pool.total_units = total_units
     pool.weight_divisor = divisor
-    pool.lines_count = len(holders)
-    pool.save(update_fields=["total_weight", "total_units", "weight_divisor", "lines_count"])
+    pool.lines_count = holders_count
+    fields = ["total_weight", "total_units", "weight_divisor", "lines_count"]
+    if plan_leftover and pool.amount_fen:
+        pool.leftover_fen, pool.leftover_remainder, pool.leftover_ordinal = _leftover_threshold(run, pool, units_count)
+        fields += ["leftover_fen", "leftover_remainder", "leftover_ordinal"]
+    pool.save(update_fields=fields)
     if not pool.amount_fen:
         return []
     return [
@@ -522,10 +609,64 @@ def _freeze_holdings(
             association_id=association.association.association_id,
             pool=pool,
             ordinal_from=start,
-            ordinal_to=min(start + chunk_size, len(holders)),
+            ordinal_to=min(start + chunk_size, holders_count),
         )
-        for index, start in enumerate(range(0, len(holders), chunk_size))
+        for index, start in enumerate(range(0, holders_count, chunk_size))
     ]
+
+
+# Above any ordinal: "every line with this remainder".
+ALL_ORDINALS = 2**62
+
+
+def _leftover_threshold(run: DistributionRun, pool: Pool, units_count: Counter) -> tuple[int, int, int]:
+    """The pool's left-over fen and the (remainder, ordinal) of the last line they reach.
+
+    A holder's floor and remainder depend on its weight alone, so the distinct weights give the
+    left-over fen and the remainder where they run out; only when they run out inside a group of equal
+    remainders does one query find the ordinal of the last holder of that group they reach.
+    """
+    amount, divisor, total = pool.amount_fen, pool.weight_divisor, pool.total_units
+    floors = 0
+    holders_by_remainder: Counter = Counter()
+    units_by_remainder: dict[int, list[int]] = defaultdict(list)
+    for value, count in units_count.items():
+        floor, remainder = engine.floor_and_remainder(amount, value // divisor, total)
+        floors += floor * count
+        holders_by_remainder[remainder] += count
+        units_by_remainder[remainder].append(value)
+    leftover = amount - floors
+    remaining = leftover
+    for remainder in sorted(holders_by_remainder, reverse=True):
+        if remaining == 0:
+            break
+        holders = holders_by_remainder[remainder]
+        if holders <= remaining:
+            remaining -= holders
+            if remaining == 0:
+                return leftover, remainder, ALL_ORDINALS
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT ordinal FROM (
+                    SELECT ordinal, SUM((quantity * 10000) * (weight * 10000)) AS units
+                    FROM {connection.ops.quote_name(RunHolding._meta.db_table)}
+                    WHERE run_id = %s AND association_id = %s GROUP BY ordinal
+                ) holders
+                WHERE units = ANY(%s::numeric[])
+                ORDER BY ordinal OFFSET %s LIMIT 1
+                """,
+                [
+                    run.pk,
+                    pool.association_id,
+                    [Decimal(value) for value in units_by_remainder[remainder]],
+                    remaining - 1,
+                ],
+            )
+            return leftover, remainder, cursor.fetchone()[0]
+    # No left-over fen: no line is reached (every remainder is below the pool's total weight).
+    return leftover, total, -1
 
 
 def compute_chunk(*, run_id: int, number: int, enqueue: bool = True) -> None:
@@ -545,9 +686,11 @@ def compute_chunk(*, run_id: int, number: int, enqueue: bool = True) -> None:
                 enqueue_on_commit(lambda: _enqueue_finish(run_id))
             return
         pool = chunk.pool
-        rows = list(_chunk_rows(chunk, pool))
-        insert_rows(PayoutPart, PART_COLUMNS, rows)
-        RunChunk.objects.filter(pk=chunk.pk).update(done=True, rows=len(rows))
+        if connection.vendor == "postgresql":
+            written = _insert_chunk_rows(chunk, pool)
+        else:
+            written = insert_rows(PayoutPart, PART_COLUMNS, _chunk_rows(chunk, pool))
+        RunChunk.objects.filter(pk=chunk.pk).update(done=True, rows=written)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {DistributionRun._meta.db_table} SET chunks_done = chunks_done + 1 "
@@ -583,6 +726,59 @@ def _chunk_rows(chunk: RunChunk, pool: Pool):
         yield _share_row(chunk, pool, current, household_id, units)
 
 
+def _insert_chunk_rows(chunk: RunChunk, pool: Pool) -> int:
+    """The block's floors and exact remainders computed and written by PostgreSQL in one INSERT … SELECT.
+
+    The same integers as _share_row: weight units = Σ (quantity * 10⁴)(type weight * 10⁴), reduced by
+    the pool's divisor, floor and remainder of amount * units / total in exact numeric arithmetic.
+    """
+    parts = connection.ops.quote_name(PayoutPart._meta.db_table)
+    holdings = connection.ops.quote_name(RunHolding._meta.db_table)
+    share = "%(amount)s::numeric * div(h.units, %(divisor)s::numeric)"
+    # The left-over fen planned by _leftover_threshold; without a plan the finish hands them out.
+    reached = (
+        "CASE WHEN s.remainder > %(last_remainder)s OR (s.remainder = %(last_remainder)s "
+        "AND s.ordinal <= %(last_ordinal)s) THEN 1 ELSE 0 END"
+        if pool.leftover_remainder is not None
+        else "0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {parts} ({", ".join(PART_COLUMNS)})
+            SELECT %(run)s, s.household_id, %(association)s, %(part)s, %(pool)s, s.ordinal, s.weight,
+                s.floor, s.remainder, s.floor + {reached}
+            FROM (
+                SELECT h.ordinal, h.household_id, h.units * 0.00000001 AS weight,
+                    div({share}, %(total)s::numeric) AS floor, mod({share}, %(total)s::numeric) AS remainder
+                FROM (
+                    SELECT ordinal, MIN(household_id) AS household_id,
+                        SUM((quantity * 10000) * (weight * 10000)) AS units
+                    FROM {holdings}
+                    WHERE run_id = %(run)s AND association_id = %(association)s
+                        AND ordinal >= %(start)s AND ordinal < %(end)s
+                    GROUP BY ordinal
+                ) h
+            ) s
+            ORDER BY s.ordinal
+            """,
+            {
+                "run": chunk.run_id,
+                "association": chunk.association_id,
+                "part": engine.SHARE_DIVIDEND,
+                "pool": pool.pk,
+                "amount": pool.amount_fen,
+                "divisor": pool.weight_divisor,
+                "total": pool.total_units,
+                "start": chunk.ordinal_from,
+                "end": chunk.ordinal_to,
+                "last_remainder": pool.leftover_remainder,
+                "last_ordinal": pool.leftover_ordinal,
+            },
+        )
+        return cursor.rowcount
+
+
 def _share_row(chunk: RunChunk, pool: Pool, ordinal: int, household_id: int | None, units: int) -> tuple:
     floor, remainder = engine.floor_and_remainder(pool.amount_fen, units // pool.weight_divisor, pool.total_units)
     weight = Decimal(units).scaleb(-8)
@@ -608,6 +804,9 @@ def finish_run(*, run_id: int) -> None:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, run_id])
+                    # The ranking of the remainders and the payouts' GROUP BY sort and hash a million rows:
+                    # in memory, not in temporary files.
+                    cursor.execute("SET LOCAL work_mem = '128MB'")
             if (
                 run is None
                 or run.status != DistributionRun.Status.COMPUTING
@@ -627,24 +826,29 @@ def finish_run(*, run_id: int) -> None:
 
 
 def hand_out_leftovers(run: DistributionRun) -> None:
-    """The remainder step, global over each pool: ORDER BY remainder DESC, then the stable code order."""
-    floors = dict(
-        PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
+    """The remainder step, global over each pool: ORDER BY remainder DESC, then the stable code order.
+
+    Where the chunks already wrote the amounts planned before them, this only checks that exactly the
+    pool's left-over fen went, one each, to the lines that rank first; any other pool's lines are set
+    back to their floors and handed the left-over fen here, by the ranking itself.
+    """
+    stats = {
+        row["pool_id"]: row
+        for row in PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
         .values("pool_id")
-        .annotate(total=Sum("floor_fen"))
-        .values_list("pool_id", "total")
+        .annotate(
+            floors=Sum("floor_fen"),
+            lines=Count("id"),
+            extra=Sum(F("amount_fen") - F("floor_fen")),
+            odd=Count("id", filter=~Q(amount_fen=F("floor_fen")) & ~Q(amount_fen=F("floor_fen") + 1)),
+        )
         .order_by()
-    )
-    counts = dict(
-        PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
-        .values("pool_id")
-        .annotate(lines=Count("id"))
-        .values_list("pool_id", "lines")
-        .order_by()
-    )
+    }
+    pending = []
     for pool in run.pools.filter(kind=engine.POOL_SPLIT).select_related("association"):
-        leftover = pool.amount_fen - (floors.get(pool.pk) or 0)
-        if leftover < 0 or leftover > (counts.get(pool.pk) or 0):
+        row = stats.get(pool.pk) or {"floors": 0, "lines": 0, "extra": 0, "odd": 0}
+        leftover = pool.amount_fen - (row["floors"] or 0)
+        if leftover < 0 or leftover > row["lines"]:
             raise DistributionError(
                 _("The lines of the %(pool)s are incomplete: %(leftover)s fen cannot be handed out.")
                 % {"pool": pool.name, "leftover": leftover},
@@ -652,8 +856,16 @@ def hand_out_leftovers(run: DistributionRun) -> None:
             )
         if leftover != pool.leftover_fen:
             Pool.objects.filter(pk=pool.pk).update(leftover_fen=leftover)
+        if row["odd"] or (row["extra"] or 0) != leftover or (leftover and connection.vendor != "postgresql"):
+            pending.append(pool.pk)
+    if connection.vendor == "postgresql":
+        pending += _misranked_pools(run, [pool_id for pool_id, row in stats.items() if pool_id not in pending])
+    if not pending:
+        return
     parts = PayoutPart._meta.db_table
     pools = Pool._meta.db_table
+    PayoutPart.objects.filter(pool_id__in=pending).exclude(amount_fen=F("floor_fen")).update(amount_fen=F("floor_fen"))
+    placeholders = ", ".join(["%s"] * len(pending))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -663,19 +875,47 @@ def hand_out_leftovers(run: DistributionRun) -> None:
                     SELECT p.id AS id, p.pool_id AS pool_id,
                            ROW_NUMBER() OVER (PARTITION BY p.pool_id ORDER BY p.remainder DESC, p.ordinal ASC) AS place
                     FROM {parts} p
-                    WHERE p.run_id = %s AND p.part = %s
+                    WHERE p.run_id = %s AND p.part = %s AND p.pool_id IN ({placeholders})
                 ) ranked
                 JOIN {pools} pool ON pool.id = ranked.pool_id
                 WHERE ranked.place <= pool.leftover_fen
             )
             """,
-            [run.pk, engine.SHARE_DIVIDEND],
+            [run.pk, engine.SHARE_DIVIDEND, *pending],
         )
+
+
+def _misranked_pools(run: DistributionRun, pool_ids: Sequence[int]) -> list[int]:
+    """Pools whose +1 lines do not all rank above the lines without (remainder DESC, ordinal ASC).
+
+    One pass: a line's rank key is remainder * 2^32 + (2^32 - 1 - ordinal); the lowest key of the lines
+    that got a fen must be above the highest key of those that did not.
+    """
+    if not pool_ids:
+        return []
+    parts = connection.ops.quote_name(PayoutPart._meta.db_table)
+    key = "(remainder::numeric * 4294967296 + (4294967295 - ordinal))"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT pool_id FROM (
+                SELECT pool_id,
+                    MIN({key}) FILTER (WHERE amount_fen > floor_fen) AS lowest_reached,
+                    MAX({key}) FILTER (WHERE amount_fen = floor_fen) AS highest_not_reached
+                FROM {parts}
+                WHERE run_id = %s AND part = %s AND pool_id = ANY(%s)
+                GROUP BY pool_id
+            ) ranks
+            WHERE lowest_reached <= highest_not_reached
+            """,
+            [run.pk, engine.SHARE_DIVIDEND, list(pool_ids)],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def build_payouts(run: DistributionRun) -> None:
     """One payout per household with anything in any part, built in one INSERT … SELECT."""
-    Payout.objects.filter(run=run).delete()
+    Objection.objects.filter(run=run, payout__isnull=False).update(payout=None)
     parts = PayoutPart._meta.db_table
     payouts = Payout._meta.db_table
 
@@ -683,6 +923,7 @@ def build_payouts(run: DistributionRun) -> None:
         return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
 
     with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {payouts} WHERE run_id = %s", [run.pk])
         cursor.execute(
             f"""
             INSERT INTO {payouts} (run_id, household_id, association_id, rent_fen, land_dividend_fen,
@@ -707,10 +948,16 @@ def check_pools(run: DistributionRun) -> None:
     for pool in pools:
         if pool.parent_id:
             children[pool.parent_id] += pool.amount_fen
-    part_sums = {
-        row["pool_id"]: row["total"]
-        for row in PayoutPart.objects.filter(run=run).values("pool_id").annotate(total=Sum("amount_fen")).order_by()
-    }
+    part_sums: dict[int, int] = {}
+    collective_sum = 0
+    for row in (
+        PayoutPart.objects.filter(run=run)
+        .values("pool_id")
+        .annotate(total=Sum("amount_fen"), collective=Sum("amount_fen", filter=Q(household__isnull=True)))
+        .order_by()
+    ):
+        part_sums[row["pool_id"]] = row["total"]
+        collective_sum += row["collective"] or 0
     payout_sums = Payout.objects.filter(run=run).aggregate(
         rent=Sum("rent_fen"), land=Sum("land_dividend_fen"), share=Sum("share_dividend_fen"), wages=Sum("wage_fen")
     )
@@ -718,9 +965,6 @@ def check_pools(run: DistributionRun) -> None:
         rent=Sum("rent_fen"), land=Sum("land_dividend_fen")
     )
     labour_sum = RunLabourLine.objects.filter(run=run).aggregate(wages=Sum("wage_fen"))["wages"]
-    collective_sum = PayoutPart.objects.filter(run=run, household__isnull=True).aggregate(total=Sum("amount_fen"))[
-        "total"
-    ]
 
     def expect(pool: Pool, lines_fen: int | None) -> None:
         if pool.amount_fen != (lines_fen or 0):
