@@ -7,21 +7,17 @@ written and each problem is reported with its row number, column and reason.
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from association.models import Cultivar, Grower, Harvest, TrainingSession
 from association.services import add_attendance, record_harvest
 from collective.models import Organisation
+from collective.spreadsheets import RowError, SpreadsheetUnreadable, cell_text, normalise_heading, read_sheet
 
 # column key: (header shown to people, other headers accepted)
 HARVEST_COLUMNS = {
@@ -37,15 +33,6 @@ ATTENDANCE_COLUMNS = {
     "grower": ("会员编号", ("grower", "grower_code", "grower code", "编号")),
 }
 
-UNREADABLE = (zipfile.BadZipFile, InvalidFileException, OSError, UnicodeDecodeError, csv.Error)
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    reason: str
-
 
 @dataclass
 class ImportReport:
@@ -60,46 +47,14 @@ class ImportReport:
         return not self.errors
 
 
-def _normalise(header) -> str:
-    return "".join(str(header or "").split()).lower().replace("\uff08", "(").replace("\uff09", ")")
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_sheet(upload) -> Iterator[tuple[int, list]]:
-    """Yield (row number, cells) of an uploaded .xlsx (read-only, streamed) or .csv file; row 1 is the header."""
-    name = upload.name.lower()
-    if name.endswith(".xlsx"):
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-        try:
-            for number, cells in enumerate(workbook.active.iter_rows(values_only=True), start=1):
-                yield number, list(cells)
-        finally:
-            workbook.close()
-        return
-    raw = upload.read()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel in China saves CSV in GB18030 (GBK) unless told otherwise.
-        text = raw.decode("gb18030")
-    yield from enumerate(csv.reader(io.StringIO(text)), start=1)
-
-
 def _map_header(cells: list, columns: dict, report: ImportReport) -> dict[str, int]:
     accepted = {}
     for key, (label, aliases) in columns.items():
         for alias in (key, label, *aliases):
-            accepted[_normalise(alias)] = key
+            accepted[normalise_heading(alias)] = key
     positions: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        key = accepted.get(_normalise(cell))
+        key = accepted.get(normalise_heading(cell))
         if key and key not in positions:
             positions[key] = index
     for key, (label, _aliases) in columns.items():
@@ -119,7 +74,7 @@ def _rows(upload, columns: dict, report: ImportReport) -> Iterator[tuple[int, di
     if report.errors:
         return
     for number, cells in sheet:
-        values = {key: _cell_text(cells[i]) if i < len(cells) else "" for key, i in positions.items()}
+        values = {key: cell_text(cells[i]) if i < len(cells) else "" for key, i in positions.items()}
         if not any(values.values()):
             continue
         report.rows += 1
@@ -136,18 +91,9 @@ def _whole_kg(text: str) -> int:
     return int(value)
 
 
-def _validate_upload(upload, report: ImportReport) -> bool:
-    if not upload.name.lower().endswith((".xlsx", ".csv")):
-        report.errors.append(RowError(0, "", _("Upload an .xlsx or .csv file.")))
-        return False
-    return True
-
-
 def import_harvests(*, association: Organisation, upload) -> ImportReport:
     """Import a harvest sheet, every row or none; a row for a known grower, season and cultivar corrects it."""
     report = ImportReport()
-    if not _validate_upload(upload, report):
-        return report
     growers = {g.code.upper(): g for g in Grower.objects.filter(association=association)}
     cultivars = {c.name: c for c in Cultivar.objects.all()}
     labels = {key: label for key, (label, _aliases) in HARVEST_COLUMNS.items()}
@@ -208,8 +154,8 @@ def import_harvests(*, association: Organisation, upload) -> ImportReport:
                 report.errors += row_errors
             else:
                 parsed.append((grower, season, cultivar, kgs))
-    except UNREADABLE as error:
-        report.errors.append(RowError(0, "", _("The file cannot be read: %(error)s") % {"error": error}))
+    except SpreadsheetUnreadable as error:
+        report.errors.append(RowError(0, "", error.messages[0]))
     if report.errors:
         return report
     existing = {
@@ -234,8 +180,6 @@ def import_harvests(*, association: Organisation, upload) -> ImportReport:
 def import_attendance(*, association: Organisation, upload) -> ImportReport:
     """Import an attendance sheet (session code, grower code per row); write every row or none."""
     report = ImportReport()
-    if not _validate_upload(upload, report):
-        return report
     growers = {g.code.upper(): g for g in Grower.objects.filter(association=association)}
     sessions = {s.code.upper(): s for s in TrainingSession.objects.filter(association=association)}
     labels = {key: label for key, (label, _aliases) in ATTENDANCE_COLUMNS.items()}
@@ -274,8 +218,8 @@ def import_attendance(*, association: Organisation, upload) -> ImportReport:
                 report.errors += row_errors
             else:
                 by_session.setdefault(session.pk, []).append(grower)
-    except UNREADABLE as error:
-        report.errors.append(RowError(0, "", _("The file cannot be read: %(error)s") % {"error": error}))
+    except SpreadsheetUnreadable as error:
+        report.errors.append(RowError(0, "", error.messages[0]))
     if report.errors:
         return report
     sessions_by_pk = {s.pk: s for s in sessions.values()}

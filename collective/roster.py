@@ -1,10 +1,10 @@
 """Rosters in and out of spreadsheets: the import of households, members and opening holdings, the exports.
 
-The import reads .xlsx (openpyxl in read-only mode, so a file of tens of thousands of rows is
-streamed, not loaded whole) or .csv (UTF-8 or the GB 18030 that Excel writes on Chinese Windows),
-checks every row, and writes nothing unless the whole file is valid; a valid file is written in one
-transaction. One row per member; the household columns repeat on each member's row (or are left
-empty after the first), and the opening holdings go on the head's row.
+The import reads .xlsx or .csv through collective.spreadsheets (streamed, so a file of tens of
+thousands of rows is not loaded whole), checks every row, and writes nothing unless the whole file
+is valid; a valid file is written in one transaction. One row per member; the household columns
+repeat on each member's row (or are left empty after the first), and the opening holdings go on the
+head's row.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-import openpyxl
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
@@ -29,6 +28,7 @@ from collective.crypto import keyed_hash
 from collective.models import Household, Member, Organisation, ShareEvent, ShareType, User
 from collective.resident_id import validate_id_number
 from collective.services import Holding, _append_event, _Line, format_shares
+from collective.spreadsheets import RowError, SpreadsheetUnreadable, cell_text, normalise_heading, read_sheet, safe_cell
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,6 @@ RELATION_WORDS = {
 }  # fmt: skip
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 PHONE_PATTERN = re.compile(r"^[0-9+\- ]{3,20}$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 class RosterInvalid(Exception):
@@ -126,51 +118,16 @@ class ImportResult:
 # --- Reading files ------------------------------------------------------------------------------
 
 
-def _detect_csv_encoding(uploaded) -> str:
-    start = uploaded.read(65536)
-    uploaded.seek(0)
-    if start.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+def read_rows(uploaded, filename: str) -> Iterator[list]:
+    """Yield the cells of each row of an uploaded .xlsx (first sheet) or .csv file, the header first."""
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(start, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8"
-
-
-def read_rows(uploaded, filename: str) -> Iterator[tuple]:
-    """Yield the rows of an uploaded .xlsx (first sheet) or .csv file as tuples, the header first."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        try:
-            workbook = openpyxl.load_workbook(uploaded, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-            raise RosterInvalid([RowError(0, "", gettext("The file is not a readable .xlsx workbook."))]) from error
-        try:
-            yield from workbook.worksheets[0].iter_rows(values_only=True)
-        finally:
-            workbook.close()
-    elif name.endswith(".csv"):
-        text = io.TextIOWrapper(uploaded, encoding=_detect_csv_encoding(uploaded), newline="")
-        try:
-            yield from (tuple(row) for row in csv.reader(text))
-        except UnicodeDecodeError as error:
-            raise RosterInvalid([RowError(0, "", gettext("The file is neither UTF-8 nor GB 18030 text."))]) from error
-        finally:
-            text.detach()
-    else:
-        raise RosterInvalid([RowError(0, "", gettext("Upload an .xlsx or a .csv file."))])
+        for _number, cells in read_sheet(uploaded, filename):
+            yield cells
+    except SpreadsheetUnreadable as error:
+        raise RosterInvalid([RowError(0, "", error.messages[0])]) from error
 
 
 # --- Parsing cells ------------------------------------------------------------------------------
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _date(value) -> date:
@@ -179,7 +136,7 @@ def _date(value) -> date:
     if isinstance(value, date):
         return value
     # Excel writes dates to CSV with a time ("1940/2/2 0:00"): the day is what counts.
-    text = _text(value).split(" ")[0]
+    text = cell_text(value).split(" ")[0]
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date, no time
@@ -189,7 +146,7 @@ def _date(value) -> date:
 
 
 def _quantity(value) -> Decimal:
-    text = _text(value) if not isinstance(value, float) else repr(value)
+    text = cell_text(value) if not isinstance(value, float) else repr(value)
     quantity = Decimal(text)
     if not quantity.is_finite() or quantity < 0 or quantity != quantity.quantize(Decimal("0.0001")):
         raise InvalidOperation
@@ -220,17 +177,18 @@ class RosterValidator:
         self.errors.append(RowError(row, column, str(message)))
 
     def read_header(self, header: Sequence) -> bool:
-        by_header = {column.header: column for column in COLUMNS}
+        by_header = {normalise_heading(column.header): column for column in COLUMNS}
         by_type = {}
         for share_type in self.share_types:
-            by_type[share_type.name] = share_type
-            by_type[share_type.code] = share_type
+            by_type[normalise_heading(share_type.name)] = share_type
+            by_type[normalise_heading(share_type.code)] = share_type
         seen = set()
         for index, cell in enumerate(header):
-            text = _text(cell)
+            text = cell_text(cell)
             if not text:
                 continue
-            target = by_header.get(text) or by_type.get(text)
+            heading = normalise_heading(text)
+            target = by_header.get(heading) or by_type.get(heading)
             if target is None:
                 self.error(
                     1,
@@ -259,7 +217,7 @@ class RosterValidator:
         for index, target in self.columns:
             value = cells[index] if index < len(cells) else None
             if isinstance(target, ShareType):
-                if _text(value):
+                if cell_text(value):
                     try:
                         holdings[target] = _quantity(value)
                     except (InvalidOperation, ValueError):
@@ -268,21 +226,21 @@ class RosterValidator:
                         )
             else:
                 raw[target.key] = value
-        if not any(_text(value) for value in raw.values()) and not holdings:
+        if not any(cell_text(value) for value in raw.values()) and not holdings:
             return  # an empty row
         for column in COLUMNS:
             if column.key not in raw:
                 continue
             value = raw[column.key]
             parse = getattr(self, f"parse_{column.key}", None)
-            if column.required and not _text(value):
+            if column.required and not cell_text(value):
                 self.error(number, column.header, _("This column is required."))
                 continue
-            if not _text(value):
+            if not cell_text(value):
                 values[column.key] = None if column.key.endswith("_on") else ""
                 continue
             try:
-                values[column.key] = parse(value) if parse else _text(value)
+                values[column.key] = parse(value) if parse else cell_text(value)
             except ValidationError as error:
                 for message in error.messages:
                     self.error(number, column.header, message)
@@ -333,29 +291,29 @@ class RosterValidator:
 
     @staticmethod
     def parse_sex(value) -> str:
-        return SEX_WORDS[_text(value).lower()]
+        return SEX_WORDS[cell_text(value).lower()]
 
     @staticmethod
     def parse_relation(value) -> str:
-        return RELATION_WORDS[_text(value).lower()]
+        return RELATION_WORDS[cell_text(value).lower()]
 
     @staticmethod
     def parse_phone(value) -> str:
-        text = _text(value)
+        text = cell_text(value)
         if not PHONE_PATTERN.match(text):
             raise ValueError
         return text
 
     @staticmethod
     def parse_household_code(value) -> str:
-        text = _text(value)
+        text = cell_text(value)
         if len(text) > 32:
             raise ValidationError(_("A household code has at most 32 characters."))
         return text
 
     @staticmethod
     def parse_name(value) -> str:
-        text = _text(value)
+        text = cell_text(value)
         if len(text) > 64:
             raise ValidationError(_("A name has at most 64 characters."))
         return text
@@ -366,7 +324,7 @@ class RosterValidator:
             raise ValidationError(
                 _("The ID number is stored as a number, so Excel has dropped digits: format the column as text.")
             )
-        return _text(value)
+        return cell_text(value)
 
     @staticmethod
     def parse_bank_account(value) -> str:
@@ -377,7 +335,7 @@ class RosterValidator:
                     "format the column as text."
                 )
             )
-        text = "".join(_text(value).split())
+        text = "".join(cell_text(value).split())
         if not text.isdigit() or len(text) > 32:
             raise ValidationError(_("A bank account number is digits only."))
         return text
@@ -537,13 +495,6 @@ def import_roster(
 # --- Spreadsheets out ---------------------------------------------------------------------------
 
 
-def safe_cell(value):
-    """Return a cell value that a spreadsheet will not run as a formula (a leading apostrophe)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def template_workbook(*, share_types: Sequence[ShareType]) -> Workbook:
     """Return the import template: the headers, and a sheet that explains each column."""
     workbook = Workbook(write_only=True)
@@ -632,13 +583,11 @@ __all__ = [
     "COLUMNS",
     "ImportResult",
     "RosterInvalid",
-    "RowError",
     "format_shares",
     "import_roster",
     "read_rows",
     "registry_rows",
     "registry_workbook",
-    "safe_cell",
     "template_csv",
     "template_workbook",
     "validate_roster",

@@ -2,7 +2,8 @@
 
 Each row is read and checked on its own first (row, column, reason); then everything is written in
 one transaction through the same services the forms use, so a file obeys exactly the rules a person
-typing would. Any error rolls the whole file back.
+typing would. Any error rolls the whole file back. A file that is not a readable spreadsheet raises
+collective.spreadsheets.SpreadsheetUnreadable, a ValidationError.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from collective.models import Household, Organisation
 from collective.money import yuan_to_fen
+from collective.spreadsheets import RowError, cell_text, normalise_heading, read_sheet
 from land import services
 from land.forms import visible_associations
 from land.models import LandTransferContract, Parcel
@@ -32,13 +34,6 @@ class Column:
     key: str
     label: str  # the Chinese heading of the template; either it or the key may head the column
     required: bool = True
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -100,51 +95,14 @@ def template_csv(columns: list[Column]) -> str:
     return out.getvalue()
 
 
-def read_rows(upload) -> list[tuple[int, list]]:
-    """Return (row number, cells) for every row of the first sheet or the CSV, the header included."""
-    name = upload.name.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            return [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        finally:
-            workbook.close()
-    raw = upload.read()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError(_("The CSV file is neither UTF-8 nor GB18030 text."))
-    return list(enumerate(csv.reader(io.StringIO(text)), start=1))
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _heading(value) -> str:
-    # Spreadsheets typed in Chinese often use full-width brackets (U+FF08, U+FF09) in the headings.
-    return _text(value).translate(str.maketrans({"\uff08": "(", "\uff09": ")"})).lower()
-
-
 def _header_map(header: list, columns: list[Column], errors: list[RowError]) -> dict[str, int]:
     names = {}
     for column in columns:
-        names[column.key.lower()] = column
-        names[_heading(column.label)] = column
+        names[normalise_heading(column.key)] = column
+        names[normalise_heading(column.label)] = column
     positions: dict[str, int] = {}
     for index, heading in enumerate(header):
-        column = names.get(_heading(heading))
+        column = names.get(normalise_heading(heading))
         if column and column.key not in positions:
             positions[column.key] = index
     for column in columns:
@@ -154,16 +112,17 @@ def _header_map(header: list, columns: list[Column], errors: list[RowError]) -> 
 
 
 def _records(upload, columns: list[Column], errors: list[RowError]) -> list[tuple[int, dict[str, str | object]]]:
-    rows = read_rows(upload)
-    if not rows:
+    rows = read_sheet(upload)
+    header = next(rows, None)
+    if header is None:
         errors.append(RowError(1, "", _("The file is empty.")))
         return []
-    positions = _header_map(rows[0][1], columns, errors)
+    positions = _header_map(header[1], columns, errors)
     if errors:
         return []
     records = []
-    for number, cells in rows[1:]:
-        if all(_text(cell) == "" for cell in cells):
+    for number, cells in rows:
+        if all(cell_text(cell) == "" for cell in cells):
             continue
         record = {key: cells[index] if index < len(cells) else None for key, index in positions.items()}
         records.append((number, record))
@@ -173,7 +132,7 @@ def _records(upload, columns: list[Column], errors: list[RowError]) -> list[tupl
 
 
 def _decimal(value, *, places: int) -> Decimal | None:
-    text = _text(value).replace(",", "")
+    text = cell_text(value).replace(",", "")
     if not text:
         return None
     try:
@@ -195,7 +154,7 @@ def _date(value) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
@@ -221,7 +180,7 @@ CHINESE_CHOICES = {
 
 def _choice(value, choices) -> str | None:
     """Accept a choice by its key, its Chinese name or its label in the current language."""
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return None
     keys = {key for key, _label in choices}
@@ -237,7 +196,7 @@ def _choice(value, choices) -> str | None:
 
 
 def _boolean(value) -> bool | None:
-    text = _text(value).lower()
+    text = cell_text(value).lower()
     if not text:
         return None
     if text in TRUE_WORDS:
@@ -262,7 +221,7 @@ class _Row:
         self.errors.append(RowError(self.number, self.labels.get(key, key), str(message)))
         self.failed = True
 
-    def get(self, key: str, parse=_text, **kwargs):
+    def get(self, key: str, parse=cell_text, **kwargs):
         try:
             value = parse(self.record.get(key), **kwargs)
         except CellError as error:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from collective.models import Organisation, User
 from collective.money import yuan_to_fen
+from collective.spreadsheets import SpreadsheetUnreadable, cell_text, normalise_heading, read_sheet
 from dividends import engine
 from dividends.models import DistributionRun, LedgerEntry, Pool
 
@@ -191,7 +191,7 @@ HEADERS = {
     "direction": ("direction", "revenue or expense", "收支", "收入/支出"),
     "category": ("category", "类别", "科目"),
     "rental_source": ("rental source", "rental_source", "租赁来源"),
-    "amount": ("amount", "amount (yuan)", "金额", "金额（元）", "金额(元)"),  # noqa: RUF001
+    "amount": ("amount", "amount (yuan)", "金额", "金额(元)"),
     "counterparty": ("counterparty", "对方单位", "对方"),
     "source_reference": ("reference", "source document", "source_reference", "凭证号", "单据号"),
     "note": ("note", "备注"),
@@ -235,22 +235,14 @@ def _choice_lookup(choices) -> dict[str, str]:
     return lookup
 
 
-def _rows_of(upload, filename: str) -> list[list]:
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(upload, read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            return [list(row) for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    if name.endswith(".csv"):
-        raw = upload.read()
-        text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-        return [list(row) for row in csv.reader(io.StringIO(text))]
-    raise ImportRejected([_("Upload an .xlsx or .csv file.")])
+def _rows_of(upload, filename: str) -> Iterator[tuple[int, list]]:
+    """The file's rows that are not blank, with their numbers as the accountant sees them."""
+    try:
+        for number, cells in read_sheet(upload, filename):
+            if any(cell_text(cell) for cell in cells):
+                yield number, cells
+    except SpreadsheetUnreadable as error:
+        raise ImportRejected(error.messages) from error
 
 
 def _parse_date(value) -> date:
@@ -280,14 +272,16 @@ def _parse_amount(value) -> int:
 def import_entries(*, user: User, organisation: Organisation, upload, filename: str) -> int:
     """Import entries from an .xlsx or .csv file: all rows or none; every bad row is reported."""
     _check_permission(user, organisation)
-    rows = [row for row in _rows_of(upload, filename) if any(cell not in (None, "") for cell in row)]
-    if not rows:
+    rows = _rows_of(upload, filename)
+    first = next(rows, None)
+    if first is None:
         raise ImportRejected([_("The file is empty.")])
-    header = [str(cell or "").strip().lower() for cell in rows[0]]
+    header = [normalise_heading(cell) for cell in first[1]]
     columns: dict[str, int] = {}
     for key, names in HEADERS.items():
+        accepted = {normalise_heading(name) for name in names}
         for index, title in enumerate(header):
-            if title in names:
+            if title in accepted:
                 columns[key] = index
                 break
     missing = [key for key in REQUIRED if key not in columns]
@@ -301,12 +295,12 @@ def import_entries(*, user: User, organisation: Organisation, upload, filename: 
     errors: list[str] = []
     entries: list[LedgerEntry] = []
     locked_years: dict[int, bool] = {}
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in rows:
 
         def cell(key: str, row=row) -> str:
             index = columns.get(key)
             value = row[index] if index is not None and index < len(row) else None
-            return value if isinstance(value, date | datetime | int | float) else str(value or "").strip()
+            return value if isinstance(value, date | datetime | int | float) else cell_text(value)
 
         problems: list[str] = []
         try:

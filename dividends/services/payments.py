@@ -27,17 +27,10 @@ from django.utils.translation import gettext as _
 
 from collective.models import Organisation, User
 from collective.money import fen_to_yuan_string
+from collective.spreadsheets import safe_cell
 from dividends.models import DistributionRun, Payout
 from land.models import RentAllocation
 from land.services import settle_rent_for_year
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """Keep a spreadsheet from reading text as a formula (CSV/formula injection)."""
-    text = str(value or "")
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @dataclass(frozen=True)

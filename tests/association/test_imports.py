@@ -26,7 +26,7 @@ def csv_file(text: str, encoding: str = "utf-8-sig", name: str = "sheet.csv") ->
 
 
 def errors(report) -> list[tuple[int, str, str]]:
-    return [(e.row, e.column, e.reason) for e in report.errors]
+    return [(e.row, e.column, e.message) for e in report.errors]
 
 
 def test_a_good_harvest_sheet_is_imported(pear_association, grower_a, grower_b, red_pear, baozhu):
@@ -95,7 +95,7 @@ def test_the_errors_are_reported_in_chinese_by_default(pear_association, grower_
         report = import_harvests(
             association=pear_association, upload=xlsx([HARVEST_HEADER, ["NOBODY", 2024, "云南红梨", 1, 1, 1]])
         )
-    assert report.errors[0].reason == "没有编号为 NOBODY 的会员。"
+    assert report.errors[0].message == "没有编号为 NOBODY 的会员。"
 
 
 def test_a_sheet_without_a_needed_column_is_refused(pear_association, grower_a):
@@ -112,7 +112,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(pear_association):
     assert not report.ok
     assert report.errors[0].row == 0
     report = import_harvests(association=pear_association, upload=SimpleUploadedFile("x.pdf", b"%PDF"))
-    assert report.errors[0].reason == "Upload an .xlsx or .csv file."
+    assert report.errors[0].message == "Upload an .xlsx or .csv file."
 
 
 def test_an_attendance_sheet_marks_growers_present(pear_association, session, grower_a, grower_b):

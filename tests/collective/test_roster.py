@@ -19,7 +19,6 @@ from collective.roster import (
     import_roster,
     read_rows,
     registry_workbook,
-    safe_cell,
     template_csv,
     template_workbook,
 )
@@ -219,13 +218,6 @@ def test_a_thousand_households_import_in_one_go(association_a, share_types, djan
         result = do_import(association_a, rows)
     assert (result.households, result.members) == (1000, 1000)
     assert ShareEventLine.objects.count() == 1000
-
-
-def test_safe_cell_escapes_formula_like_text():
-    assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
-    assert [safe_cell(v) for v in ("+1", "-1", "@SUM(A1)", "\tx", "李国华", 12)] == [
-        "'+1", "'-1", "'@SUM(A1)", "'\tx", "李国华", 12,
-    ]  # fmt: skip
 
 
 def test_the_registry_workbook_escapes_and_masks(association_a, share_types):

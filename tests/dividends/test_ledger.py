@@ -149,6 +149,15 @@ def test_a_csv_import_reads_english_headers(company, accountant):
     assert LedgerEntry.objects.get().amount_fen == 120050
 
 
+def test_a_gb18030_csv_is_read_and_rows_keep_the_numbers_the_sheet_shows(company, accountant):
+    text = "日期,收支,类别,金额\r\n2024-03-01,收入,土地经营,100\r\n,,,\r\n2024-13-01,支出,管理费用,1\r\n"
+    upload = SimpleUploadedFile("e.csv", text.encode("gb18030"))
+    with pytest.raises(services.ImportRejected) as rejected:
+        services.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv")
+    assert [error.split(":")[0] for error in rejected.value.errors] == ["Row 4"]
+    assert not LedgerEntry.objects.exists()
+
+
 def test_the_income_statement_shows_each_category_beside_the_year_before(appendix, compute, accountant):
     entry(accountant, appendix.company, REVENUE, Category.LAND_OPERATION, 7000000, date(2023, 10, 1))
     entry(accountant, appendix.company, EXPENSE, Category.ADMINISTRATION, 2500000, date(2023, 12, 1))

@@ -5,6 +5,8 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
@@ -99,6 +101,13 @@ def test_a_parcel_rule_broken_in_the_service_rolls_back_the_whole_file(village_o
 def test_a_missing_column_is_reported_on_the_header_row(village_official_a):
     result = imports.import_parcels(upload=csv_file([["地块编码", "面积(亩)"], ["P-1", "1"]]), user=village_official_a)
     assert [(e.row, e.column, e.message) for e in result.errors] == [(1, "合作社编码", "This column is missing.")]
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_as_a_whole(village_official_a):
+    with pytest.raises(ValidationError) as caught:
+        imports.import_parcels(upload=SimpleUploadedFile("parcels.xlsx", b"not a workbook"), user=village_official_a)
+    assert caught.value.messages == ["The file is not a readable .xlsx workbook."]
+    assert not Parcel.objects.exists()
 
 
 def test_contracts_import_one_row_per_parcel_and_sign_dated_rows(village_official_a, company, parcel_a, household_a):

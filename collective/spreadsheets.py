@@ -1,0 +1,128 @@
+"""Spreadsheets in and out: reading an uploaded .xlsx or .csv row by row, and writing cells safely.
+
+Every import (the roster, parcels and contracts, harvests and attendance, ledger entries) reads its
+file through read_sheet, so all of them accept the same files and say the same thing about those
+they cannot read. Reading streams: an .xlsx through openpyxl's read-only mode, a .csv through a
+decoder over the upload, so a file of a hundred thousand rows is never held in memory whole.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from openpyxl import load_workbook
+
+# Text that starts with one of these runs as a formula in Excel, WPS and LibreOffice (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FULL_WIDTH_BRACKETS = str.maketrans({"\uff08": "(", "\uff09": ")"})
+CHUNK = 64 * 1024
+
+
+class SpreadsheetUnreadable(ValidationError):
+    """The upload is not an .xlsx workbook or .csv text that can be read."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem of an import: the row as people see it (1 is the header, 0 the whole file), the column, why."""
+
+    row: int
+    column: str
+    message: str
+
+
+def read_sheet(upload, filename: str | None = None) -> Iterator[tuple[int, list]]:
+    """Yield (row number, cells) of the first sheet of an .xlsx file or of a .csv file; row 1 is the header.
+
+    The numbers are those a spreadsheet program shows, blank rows included. Cells of an .xlsx keep
+    their types (numbers, dates); cells of a .csv are text, which may be UTF-8 (with or without a
+    byte-order mark) or GB 18030, what Excel writes on Chinese Windows. The type comes from
+    `filename`, else the upload's name. Iterating raises SpreadsheetUnreadable, in the user's
+    language, for a file that is not a readable workbook, not such text, or of another type.
+    """
+    name = (filename or getattr(upload, "name", None) or "").lower()
+    if name.endswith(".xlsx"):
+        yield from _xlsx_rows(upload)
+    elif name.endswith(".csv"):
+        yield from _csv_rows(upload)
+    else:
+        raise SpreadsheetUnreadable(_("Upload an .xlsx or .csv file."), code="file_type")
+
+
+def _xlsx_rows(upload) -> Iterator[tuple[int, list]]:
+    unreadable = SpreadsheetUnreadable(_("The file is not a readable .xlsx workbook."), code="not_xlsx")
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
+        raise unreadable from error
+    try:
+        sheet = workbook.worksheets[0]
+        # Some programs write a wrong sheet size into the file; read-only mode would stop there.
+        sheet.reset_dimensions()
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(cells)
+    except Exception as error:  # a damaged sheet inside a sound zip, or a workbook without a sheet
+        raise unreadable from error
+    finally:
+        workbook.close()
+
+
+def _csv_rows(upload) -> Iterator[tuple[int, list]]:
+    text = io.TextIOWrapper(upload, encoding=_csv_encoding(upload), newline="")
+    try:
+        yield from enumerate(csv.reader(text), start=1)
+    except UnicodeDecodeError as error:
+        raise SpreadsheetUnreadable(_("The file is neither UTF-8 nor GB 18030 text."), code="encoding") from error
+    except csv.Error as error:
+        raise SpreadsheetUnreadable(_("The file is not a readable .csv file."), code="not_csv") from error
+    finally:
+        text.detach()  # the upload belongs to the caller: do not close it with the wrapper
+
+
+def _csv_encoding(upload) -> str:
+    """utf-8-sig, utf-8 or gb18030, from the byte-order mark or else the first bytes that are not ASCII.
+
+    Both encodings agree on ASCII, so a long ASCII start (an English header, codes, numbers) decides
+    nothing; the search goes on in chunks without keeping them.
+    """
+    upload.seek(0)
+    chunk = upload.read(CHUNK)
+    if chunk.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    else:
+        while chunk and chunk.isascii():
+            chunk = upload.read(CHUNK)
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(chunk, final=False)
+            encoding = "utf-8"
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+    upload.seek(0)
+    return encoding
+
+
+def cell_text(value) -> str:
+    """A cell as text: "" for an empty cell, "12" for the 12.0 a workbook stores, without surrounding spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def normalise_heading(value) -> str:
+    """A column heading to compare: no spaces, lower case, and the full-width brackets of Chinese input as ASCII."""
+    return "".join(cell_text(value).split()).translate(FULL_WIDTH_BRACKETS).lower()
+
+
+def safe_cell(value):
+    """A value to write into a spreadsheet: text that would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
