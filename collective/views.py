@@ -9,7 +9,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -208,8 +209,17 @@ def household_list(request):
         .distinct()
     )
     form = HouseholdFilterForm(request.GET, associations=associations, groups=groups)
+    # A correlated count per row shown, not a join grouped over the whole association: the page and its
+    # paginator's count then read only the rows they need (docs/scaling.md).
+    members_in = (
+        Member.objects.filter(household=OuterRef("pk"), ceased_on__isnull=True)
+        .order_by()
+        .values("household")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
     households = households.select_related("association", "head").annotate(
-        member_count=Count("members", filter=Q(members__ceased_on__isnull=True))
+        member_count=Coalesce(Subquery(members_in), 0)
     )
     if form.is_valid():
         data = form.cleaned_data

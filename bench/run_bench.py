@@ -1,0 +1,526 @@
+"""`make bench`: a county-sized distribution on PostgreSQL with real Celery workers, and pages under load.
+
+For each size (BENCH_SIZES, households): write a synthetic county (generate_scale_data), compute a
+run with one and then two Celery workers (started here, on their own Redis database), time a bare
+COPY of as many payout rows into a table of the payouts' shape, and, on the last county, measure
+pages and the API on loopback under 8 concurrent clients (wrk, or a Python load generator when
+wrk is missing) against gunicorn with DEBUG off. Prints one table. docs/scaling.md reads it.
+
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gantian_scale; the
+database is flushed), BENCH_BROKER_URL (default redis://127.0.0.1:6379/7; flushed), BENCH_SECONDS
+(load per endpoint, default 10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gantian_scale")
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/7")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+# A key for this benchmark only: sessions are made here and read by gunicorn, so both need it.
+SECRET_KEY = "bench-only-secret-key-never-used-in-production-7c1f0e9a2b"
+PASSWORD = "bench-password-123"
+CLIENTS = 8
+
+ENV = {
+    **os.environ,
+    "DATABASE_URL": DATABASE_URL,
+    "CELERY_BROKER_URL": BROKER_URL,
+    "CELERY_TASK_ALWAYS_EAGER": "false",
+    "SECRET_KEY": SECRET_KEY,
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(ENV)
+sys.path.insert(0, str(BASE_DIR))
+
+
+def manage(*args: str, env: dict | None = None) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env or ENV, check=True)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    url = urlparse(DATABASE_URL)
+    name = url.path.lstrip("/")
+    admin = url._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+    manage("migrate", "--noinput", "-v0")
+
+
+# --- Memory: peak resident set size from /proc (VmHWM), over a process and its children ------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    children = _children(pid)
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The largest VmHWM of the process and its descendants, in MB."""
+    peak = 0
+    for each in [pid, *_descendants(pid)]:
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except OSError:
+            continue
+    return peak / 1024
+
+
+# --- Celery workers ------------------------------------------------------------------------------
+
+
+class Workers:
+    """`count` worker processes (prefork, one child each), as on `count` machines."""
+
+    def __init__(self, count: int) -> None:
+        from config.celery import app
+
+        self.app = app
+        self.names = [f"bench{index}-{os.getpid()}@{os.uname().nodename}" for index in range(count)]
+        self.processes = []
+        self.log = open(f"/tmp/gantian-bench-workers-{os.getpid()}.log", "a")  # noqa: SIM115
+        for name in self.names:
+            self.processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "config",
+                        "worker",
+                        "--pool=prefork",
+                        "--concurrency=1",
+                        "--loglevel=WARNING",
+                        "--without-gossip",
+                        "--without-mingle",
+                        f"--hostname={name.split('@')[0]}@%h",
+                    ],
+                    cwd=BASE_DIR,
+                    env=ENV,
+                    stdout=self.log,
+                    stderr=self.log,
+                    start_new_session=True,
+                )
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            answered = self.app.control.ping(destination=self.names, timeout=0.5)
+            if len(answered) == len(self.names):
+                return
+        self.stop()
+        raise RuntimeError("the Celery workers did not answer within 60 s")
+
+    def peak_rss_mb(self) -> float:
+        return max(peak_rss_mb(process.pid) for process in self.processes)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.log.close()
+
+
+# --- One run -------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunFigures:
+    households: int
+    workers: int
+    seconds: float
+    payouts: int
+    worker_mb: float
+    driver_mb: float
+    status: str
+
+
+def reset_runs() -> None:
+    """Remove earlier runs (not timed) and vacuum, so every run starts from the same tables."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in (
+            "dividends_objection",
+            "dividends_noticeread",
+            "dividends_payout",
+            "dividends_payoutpart",
+            "dividends_runchunk",
+            "dividends_runholding",
+            "dividends_runcontractline",
+            "dividends_runlabourline",
+            "dividends_pool",
+            "dividends_historicaldistributionrun",
+            "dividends_distributionrun",
+        ):
+            cursor.execute(f"DELETE FROM {table}")
+        for table in ("dividends_payout", "dividends_payoutpart", "dividends_runholding", "dividends_pool"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def run_once(households: int, workers: int) -> RunFigures:
+    from collective.models import User
+    from dividends import services
+    from dividends.models import DistributionPolicy, DistributionRun
+
+    reset_runs()
+    accountant = User.objects.get(username="scale-accountant")
+    policy = DistributionPolicy.objects.get(organisation__code="SC-CO")
+    pool = Workers(workers)
+    try:
+        run = services.create_run(user=accountant, policy=policy)
+        started = time.perf_counter()
+        services.start_computation(user=accountant, run=run)  # autocommit: the prepare task leaves now
+        status = DistributionRun.Status.COMPUTING
+        deadline = time.monotonic() + 900
+        while status == DistributionRun.Status.COMPUTING and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = DistributionRun.objects.filter(pk=run.pk).values_list("status", flat=True).get()
+        seconds = time.perf_counter() - started
+        worker_mb = pool.peak_rss_mb()
+    finally:
+        pool.stop()
+    run.refresh_from_db()
+    return RunFigures(
+        households=households,
+        workers=workers,
+        seconds=seconds,
+        payouts=run.payouts.count(),
+        worker_mb=worker_mb,
+        driver_mb=peak_rss_mb(os.getpid()),
+        status=f"{status} {run.error[:80]}".strip(),
+    )
+
+
+def bare_copy_seconds(rows: int) -> float:
+    """COPY `rows` payout rows from Python into a new table with the payouts' columns, indexes and keys."""
+    from django.db import connection, transaction
+
+    from collective.models import Household, Organisation
+    from dividends.models import DistributionRun
+
+    run_id = DistributionRun.objects.values_list("pk", flat=True).first()
+    association_id = Organisation.objects.filter(code__startswith="SC-A").values_list("pk", flat=True).first()
+    household_ids = list(Household.objects.order_by("pk").values_list("pk", flat=True)[:rows])
+    columns = (
+        "run_id, household_id, association_id, rent_fen, land_dividend_fen, share_dividend_fen, wage_fen, "
+        "total_fen, status, company_bank_reference, association_bank_reference"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_payout")
+        cursor.execute("CREATE TABLE bench_copy_payout (LIKE dividends_payout INCLUDING ALL)")
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'dividends_payout'::regclass AND contype = 'f'"
+        )
+        for (definition,) in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE bench_copy_payout ADD {definition}")
+    try:
+        started = time.perf_counter()
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY bench_copy_payout ({columns}) FROM STDIN") as copy,
+        ):
+            for index, household_id in enumerate(household_ids):
+                share = 10_000 + index % 9_000
+                copy.write_row((run_id, household_id, association_id, 0, 0, share, 0, share, "pending", "", ""))
+        return time.perf_counter() - started
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_copy_payout")
+
+
+# --- Latency under load ----------------------------------------------------------------------------
+
+
+@dataclass
+class LoadFigures:
+    name: str
+    requests: int = 0
+    seconds: float = 0.0
+    errors: int = 0
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    note: str = ""
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def session_cookie(username: str) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from collective.models import User
+
+    user = User.objects.get(username=username)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={session.session_key}"
+
+
+def _load_with_wrk(name: str, url: str, cookie: str | None) -> LoadFigures:
+    command = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{SECONDS}s", "--timeout", "5s"]
+    command += ["-s", str(BASE_DIR / "bench" / "wrk_report.lua"), "-H", "Accept-Language: zh-hans"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    report = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
+    return LoadFigures(
+        name=name,
+        requests=report["requests"],
+        seconds=report["duration_us"] / 1e6,
+        errors=report["errors"],
+        p50_ms=report["p50_us"] / 1000,
+        p95_ms=report["p95_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
+    )
+
+
+def _load_with_threads(name: str, url: str, cookie: str | None) -> LoadFigures:
+    """What wrk measures, with 8 threads of http.client: for machines without wrk."""
+    parsed = urlparse(url)
+    headers = {"Accept-Language": "zh-hans", **({"Cookie": cookie} if cookie else {})}
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + SECONDS
+
+    def client() -> None:
+        mine, failed = [], 0
+        while time.perf_counter() < stop_at:
+            connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=5)
+            started = time.perf_counter()
+            try:
+                connection.request("GET", parsed.path, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status >= 400:
+                    failed += 1
+            except OSError:
+                failed += 1
+            finally:
+                connection.close()
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+
+    def percentile(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1000 if latencies else 0.0
+
+    return LoadFigures(
+        name=name,
+        requests=len(latencies),
+        seconds=time.perf_counter() - started,
+        errors=errors[0],
+        p50_ms=percentile(50),
+        p95_ms=percentile(95),
+        p99_ms=percentile(99),
+        note="python load generator",
+    )
+
+
+def measure_latency() -> list[LoadFigures]:
+    from collective.models import User
+    from dividends import services
+    from dividends.models import DistributionRun
+
+    run = DistributionRun.objects.filter(status=DistributionRun.Status.COMPUTED).order_by("-pk").first()
+    if run is not None:
+        services.publish_notice(user=User.objects.get(username="scale-accountant"), run=run)
+    farmer = User.objects.get(username="scale-farmer")
+    village, farmer_cookie = session_cookie("scale-village"), session_cookie("scale-farmer")
+    web_env = {
+        **ENV,
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        # The synthetic county's tokens were made under the development keys.
+        "PII_ENCRYPTION_KEY": os.environ.get("PII_ENCRYPTION_KEY", "3q2-7wuxhdQnXhN1bz2lLzI2ZB1vJ8oR0cQwV6P4mYk="),
+        "PII_HASH_KEY": os.environ.get("PII_HASH_KEY", "gantian-development-hash-key"),
+        # The API's per-session throttle (600/minute) would answer 429 to a load test.
+        "API_SESSION_THROTTLE_RATE": "1000000/minute",
+        "CONN_MAX_AGE": "60",
+    }
+    manage("collectstatic", "--noinput", "-v0", env=web_env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "4", "--log-level=warning"],
+        cwd=BASE_DIR,
+        env=web_env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    endpoints = [
+        ("trivial JSON view (/health/)", "/health/", None),
+        ("farmer's payouts page", f"/me/households/{farmer.household_id}/payouts/", farmer_cookie),
+        ("API payouts list, page 1", "/api/v1/payouts/", village),
+        ("officials' households list", "/collective/households/", village),
+    ]
+    results = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+                connection.request("GET", "/health/")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        load = _load_with_wrk if shutil.which("wrk") else _load_with_threads
+        for name, path, cookie in endpoints:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                results.append(LoadFigures(name=name, note=f"HTTP {response.status}, not measured"))
+                continue
+            results.append(load(name, base + path, cookie))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return results
+
+
+# --- The table -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SizeFigures:
+    households: int
+    generate_seconds: float
+    runs: list[RunFigures] = field(default_factory=list)
+    copy_seconds: float = 0.0
+
+
+def print_table(sizes: list[SizeFigures], load: list[LoadFigures]) -> None:
+    print()
+    print(f"Gantian bench on {os.cpu_count()} cores, PostgreSQL at {urlparse(DATABASE_URL).hostname}")
+    print()
+    header = (
+        f"{'households':>10} {'workers':>7} {'run s':>7} {'payouts/s':>10} {'worker MB':>9} {'driver MB':>9} "
+        f"{'COPY s':>7} {'run/COPY':>8}  status"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        for run in size.runs:
+            ratio = run.seconds / size.copy_seconds if size.copy_seconds else 0
+            print(
+                f"{run.households:>10,} {run.workers:>7} {run.seconds:>7.2f} {run.payouts / run.seconds:>10,.0f} "
+                f"{run.worker_mb:>9.0f} {run.driver_mb:>9.0f} {size.copy_seconds:>7.2f} {ratio:>8.2f}  {run.status}"
+            )
+        print(f"{'':>10} generate_scale_data: {size.generate_seconds:.1f} s")
+    if load:
+        print()
+        baseline = next((figures.rps for figures in load if figures.requests), 0)
+        header = f"{'endpoint (8 clients, ' + str(SECONDS) + ' s)':<34} {'rps':>7} {'p50 ms':>7} {'p95 ms':>7} "
+        header += f"{'p99 ms':>7} {'errors':>6} {'x trivial':>9}"
+        print(header)
+        print("-" * len(header))
+        for figures in load:
+            print(
+                f"{figures.name:<34} {figures.rps:>7.0f} {figures.p50_ms:>7.1f} {figures.p95_ms:>7.1f} "
+                f"{figures.p99_ms:>7.1f} {figures.errors:>6} {figures.rps / baseline if baseline else 0:>9.2f} "
+                f"{figures.note}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100000,1000000"))
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--no-load", action="store_true", help="skip the latency part")
+    options = parser.parse_args()
+    sizes = [int(value) for value in options.sizes.split(",") if value.strip()]
+    worker_counts = [int(value) for value in options.workers.split(",") if value.strip()]
+
+    ensure_database()
+    import django
+
+    django.setup()
+    import redis
+
+    redis.Redis.from_url(BROKER_URL).flushdb()
+    figures: list[SizeFigures] = []
+    for households in sizes:
+        print(f"== {households:,} households", flush=True)
+        manage("flush", "--noinput", "-v0")
+        started = time.perf_counter()
+        manage(
+            "generate_scale_data",
+            f"--households={households}",
+            f"--associations={max(1, households // 3000)}",
+            "--seed=1",
+            f"--password={PASSWORD}",
+        )
+        size = SizeFigures(households=households, generate_seconds=time.perf_counter() - started)
+        for workers in worker_counts:
+            size.runs.append(run_once(households, workers))
+            print(f"   {workers} worker(s): {size.runs[-1].seconds:.2f} s, {size.runs[-1].status}", flush=True)
+        size.copy_seconds = bare_copy_seconds(size.runs[-1].payouts or households)
+        print(f"   bare COPY of {size.runs[-1].payouts:,} payout rows: {size.copy_seconds:.2f} s", flush=True)
+        figures.append(size)
+    load = [] if options.no_load else measure_latency()
+    print_table(figures, load)
+
+
+if __name__ == "__main__":
+    main()
