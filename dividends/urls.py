@@ -33,7 +33,6 @@ urlpatterns = [
     path("runs/<int:pk>/payment/<int:payer_pk>/paid/", views.payment_mark, name="payment-mark"),
     path("payouts/<int:payout_pk>/object/", views.objection_create, name="objection-create"),
     path("objections/<int:pk>/answer/", views.objection_answer, name="objection-answer"),
-    path("statements/mine/", views.my_statement, name="my-statement"),
     path("statements/<int:household_pk>/<int:year>/", views.statement, name="statement"),
     path("statements/<int:household_pk>/<int:year>.pdf", views.statement_pdf, name="statement-pdf"),
 ]

@@ -712,19 +712,6 @@ def statement(request, household_pk: int, year: int):
 
 
 @require_GET
-def my_statement(request):
-    """A farmer's own statement of the latest year with a published run."""
-    household_id = request.user.household_id
-    if not household_id:
-        raise Http404
-    run = (
-        DistributionRun.objects.visible_to(request.user).filter(payouts__household_id=household_id).order_by("-year")
-    ).first()
-    year = run.year if run else timezone.localdate().year
-    return redirect("dividends:statement", household_pk=household_id, year=year)
-
-
-@require_GET
 def statement_pdf(request, household_pk: int, year: int):
     household = _visible_household(request, household_pk)
     built = services.build_household_statement(household=household, year=year)
