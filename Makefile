@@ -45,6 +45,12 @@ beat: setup
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# A county-sized distribution on PostgreSQL with real Celery workers, and pages under load: one table
+# (docs/scaling.md). BENCH_SIZES=100000 for a quicker run; about 15 minutes with the default sizes.
+BENCH_SIZES ?= 100000,1000000
+bench: setup
+	$(PY) bench/run_bench.py --sizes $(BENCH_SIZES)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -173,6 +173,8 @@ class RunFigures:
     worker_mb: float
     driver_mb: float
     status: str
+    # prepare / chunks / finish, in seconds (the prepare's end is when it froze the inputs).
+    phases: str = ""
 
 
 def reset_runs() -> None:
@@ -209,19 +211,27 @@ def run_once(households: int, workers: int) -> RunFigures:
     pool = Workers(workers)
     try:
         run = services.create_run(user=accountant, policy=policy)
-        started = time.perf_counter()
+        started, wall_start = time.perf_counter(), time.time()
         services.start_computation(user=accountant, run=run)  # autocommit: the prepare task leaves now
         status = DistributionRun.Status.COMPUTING
+        chunks_done_at = None
         deadline = time.monotonic() + 900
         while status == DistributionRun.Status.COMPUTING and time.monotonic() < deadline:
             time.sleep(0.05)
-            status = DistributionRun.objects.filter(pk=run.pk).values_list("status", flat=True).get()
+            status, done, total = (
+                DistributionRun.objects.filter(pk=run.pk).values_list("status", "chunks_done", "chunks_total").get()
+            )
+            if chunks_done_at is None and total and done >= total:
+                chunks_done_at = time.perf_counter()
         seconds = time.perf_counter() - started
         worker_mb = pool.peak_rss_mb()
     finally:
         pool.stop()
     run.refresh_from_db()
+    prepare = run.inputs_frozen_at.timestamp() - wall_start if run.inputs_frozen_at else 0.0
+    finish = seconds - (chunks_done_at - started) if chunks_done_at else 0.0
     return RunFigures(
+        phases=f"{prepare:.1f}/{seconds - prepare - finish:.1f}/{finish:.1f}",
         households=households,
         workers=workers,
         seconds=seconds,
@@ -456,7 +466,7 @@ def print_table(sizes: list[SizeFigures], load: list[LoadFigures]) -> None:
     print()
     header = (
         f"{'households':>10} {'workers':>7} {'run s':>7} {'payouts/s':>10} {'worker MB':>9} {'driver MB':>9} "
-        f"{'COPY s':>7} {'run/COPY':>8}  status"
+        f"{'COPY s':>7} {'run/COPY':>8} {'prep/chunks/finish':>18}  status"
     )
     print(header)
     print("-" * len(header))
@@ -465,7 +475,8 @@ def print_table(sizes: list[SizeFigures], load: list[LoadFigures]) -> None:
             ratio = run.seconds / size.copy_seconds if size.copy_seconds else 0
             print(
                 f"{run.households:>10,} {run.workers:>7} {run.seconds:>7.2f} {run.payouts / run.seconds:>10,.0f} "
-                f"{run.worker_mb:>9.0f} {run.driver_mb:>9.0f} {size.copy_seconds:>7.2f} {ratio:>8.2f}  {run.status}"
+                f"{run.worker_mb:>9.0f} {run.driver_mb:>9.0f} {size.copy_seconds:>7.2f} {ratio:>8.2f} "
+                f"{run.phases:>18}  {run.status}"
             )
         print(f"{'':>10} generate_scale_data: {size.generate_seconds:.1f} s")
     if load:

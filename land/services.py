@@ -171,7 +171,10 @@ def rent_per_mu_for_year(*, contract: LandTransferContract, year: int) -> Decima
     return _exact_decimal(rent)
 
 
-def _lines_of(contract: LandTransferContract, year: int) -> list[ContractLine]:
+def _lines_of(
+    contract: LandTransferContract, year: int, parcels: Sequence[tuple[str, Decimal]] | None = None
+) -> list[ContractLine]:
+    """The contract's lines in force in `year`; parcels are its (parcel code, area) when the caller has read them."""
     start, end = contract.start_date, contract.last_day_in_force
     days = days_in_force_in_year(start=start, end=end, year=year)
     if days == 0:
@@ -179,18 +182,20 @@ def _lines_of(contract: LandTransferContract, year: int) -> list[ContractLine]:
     rent_per_mu = rent_per_mu_for_year(contract=contract, year=year)
     year_days = days_in_year(year)
     household = contract.household
+    if parcels is None:
+        parcels = [(line.parcel.code, line.area_mu) for line in contract.lines.all()]
     lines = []
-    for line in sorted(contract.lines.all(), key=lambda line: line.parcel.code):
-        rent = round_half_up(Fraction(line.area_mu) * Fraction(rent_per_mu) * days / year_days)
+    for parcel_code, area_mu in sorted(parcels, key=lambda parcel: parcel[0]):
+        rent = round_half_up(Fraction(area_mu) * Fraction(rent_per_mu) * days / year_days)
         lines.append(
             ContractLine(
                 contract_id=contract.pk,
                 contract_number=contract.number,
-                parcel_code=line.parcel.code,
+                parcel_code=parcel_code,
                 household_id=household.pk,
                 household_code=household.code,
                 association_id=household.association_id,
-                area_mu=line.area_mu,
+                area_mu=area_mu,
                 rent_per_mu_fen=rent_per_mu,
                 days_active=days,
                 days_in_year=year_days,
@@ -210,22 +215,23 @@ def contract_lines_for_year(*, transferee: Organisation, year: int) -> list[Cont
     to its termination date.
     """
     first, last = date(year, 1, 1), date(year, 12, 31)
-    contracts = (
-        LandTransferContract.objects.filter(
-            transferee=transferee,
-            status__in=BINDING_STATUSES,
-            start_date__lte=last,
-            lines__binding=True,
-            lines__end_date__gte=first,
-        )
-        .distinct()
-        .select_related("household")
-        .prefetch_related("lines__parcel")
-        .order_by("number")
+    in_force = LandTransferContract.objects.filter(
+        transferee=transferee,
+        status__in=BINDING_STATUSES,
+        start_date__lte=last,
+        lines__binding=True,
+        lines__end_date__gte=first,
     )
+    # Every line of those contracts as plain (code, area) tuples in one query: a county's tens of
+    # thousands of contracts without a model object per line and parcel (docs/scaling.md).
+    parcels: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for contract_id, parcel_code, area_mu in ContractParcel.objects.filter(
+        contract__in=in_force.values("pk")
+    ).values_list("contract_id", "parcel__code", "area_mu"):
+        parcels[contract_id].append((parcel_code, area_mu))
     lines: list[ContractLine] = []
-    for contract in contracts:
-        lines.extend(_lines_of(contract, year))
+    for contract in in_force.distinct().select_related("household").order_by("number"):
+        lines.extend(_lines_of(contract, year, parcels[contract.pk]))
     return lines
 
 
