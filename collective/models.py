@@ -19,6 +19,21 @@ class OrganisationQuerySet(models.QuerySet):
     def companies(self) -> OrganisationQuerySet:
         return self.filter(kind=Organisation.Kind.COMPANY)
 
+    def visible_to(self, user) -> OrganisationQuerySet:
+        """Return the organisations whose records this user (or API key principal) may read.
+
+        The township, the accountant and superusers read all of them; a village official (or a key for one
+        association) their association; the pear association's staff their own; a farmer none, as a farmer
+        sees their household, not the association's records.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or user.role in (User.Role.TOWNSHIP, User.Role.ACCOUNTANT):
+            return self
+        if user.role in (User.Role.VILLAGE, User.Role.ASSOCIATION_STAFF) and user.organisation_id:
+            return self.filter(pk=user.organisation_id)
+        return self.none()
+
 
 class Organisation(models.Model):
     """A township, a village collective economic association, the company or a social organisation."""
@@ -649,3 +664,141 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class ApiKeyPrincipal:
+    """Who an API key acts as: the role its scope stands for, so every `.visible_to(user)` scopes it.
+
+    A key for the township reads what a township official reads; a key for one association what
+    that association's village official reads; a key for the pear association what its staff read.
+    It is never a superuser or staff, has no household, and cannot log in to the pages.
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_superuser = False
+    is_staff = False
+    household_id = None
+    household = None
+    pk = None
+    id = None
+
+    ROLE_BY_KIND = {
+        Organisation.Kind.TOWNSHIP: User.Role.TOWNSHIP,
+        Organisation.Kind.COLLECTIVE: User.Role.VILLAGE,
+        Organisation.Kind.SOCIAL: User.Role.ASSOCIATION_STAFF,
+    }
+
+    def __init__(self, key: ApiKey) -> None:
+        self.key = key
+        self.key_id = key.pk
+        self.organisation_id = key.organisation_id
+        self.organisation = key.organisation
+        self.role = self.ROLE_BY_KIND[key.organisation.kind]
+        self.username = f"api-key:{key.prefix}"
+
+    def __str__(self) -> str:
+        return self.username
+
+    def has_perm(self, perm: str, obj=None) -> bool:
+        import rules
+
+        return rules.has_perm(perm, self, obj)
+
+    @property
+    def is_township_official(self) -> bool:
+        return self.role == User.Role.TOWNSHIP
+
+    @property
+    def is_village_official(self) -> bool:
+        return self.role == User.Role.VILLAGE
+
+    @property
+    def is_accountant(self) -> bool:
+        return False
+
+    @property
+    def is_association_staff(self) -> bool:
+        return self.role == User.Role.ASSOCIATION_STAFF
+
+    @property
+    def is_farmer(self) -> bool:
+        return False
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self) -> ApiKeyQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+    def visible_to(self, user) -> ApiKeyQuerySet:
+        """Township officials manage the reporting keys; nobody else sees them."""
+        if not user.is_authenticated or getattr(user, "role", None) != User.Role.TOWNSHIP:
+            return self.none()
+        return self
+
+
+class ApiKey(models.Model):
+    """A key a reporting client sends as `Authorization: Api-Key …`, read-only, scoped to an organisation.
+
+    Only the SHA-256 of the key is stored; the short public prefix finds the row. The key itself is
+    shown once, when it is created (collective.api_keys.create_api_key).
+    """
+
+    SCOPE_KINDS = (Organisation.Kind.TOWNSHIP, Organisation.Kind.COLLECTIVE, Organisation.Kind.SOCIAL)
+
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Who uses the key, for example the station's reporting system.")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("scope"),
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+        limit_choices_to={"kind__in": SCOPE_KINDS},
+        help_text=_("The township (all nine associations) or one association."),
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        "collective.User", verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        "collective.User",
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    objects = ApiKeyQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_by__isnull=False), name="api_key_revoked_by_someone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_township_scope(self) -> bool:
+        return self.organisation.kind == Organisation.Kind.TOWNSHIP
+
+    def principal(self) -> ApiKeyPrincipal:
+        return ApiKeyPrincipal(self)

@@ -212,18 +212,37 @@ DIVIDENDS_MIN_NOTICE_DAYS = env.int("DIVIDENDS_MIN_NOTICE_DAYS", 7)
 DIVIDENDS_CHUNK_HOUSEHOLDS = env.int("DIVIDENDS_CHUNK_HOUSEHOLDS", 20000)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # The API key first: a request without credentials then gets 401 with an `Api-Key` challenge.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "collective.api_keys.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "collective.api.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["collective.api_keys.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env.str("API_KEY_THROTTLE_RATE", "600/minute"),
+        "api_session": env.str("API_SESSION_THROTTLE_RATE", "600/minute"),
+    },
 }
+# The annual report flags an association whose collective income of the year is below this line
+# as a weak village (集体经济薄弱村). ¥100,000 by default.
+REPORTS_WEAK_VILLAGE_THRESHOLD_FEN = env.int("REPORTS_WEAK_VILLAGE_THRESHOLD_FEN", 10_000_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gantian API",
-    "DESCRIPTION": "Read-only reporting API of the Gantian rural collective economy.",
+    "DESCRIPTION": (
+        "Read-only reporting API of the Gantian rural collective economy. Send `Authorization: Api-Key <key>` "
+        "(keys are made by a township official) or use the site's log-in. Every list has a CSV form "
+        "(`?format=csv`). Money is a yuan string with two decimals and integer fen beside it; areas are mu. "
+        "Formulas, scopes and how to recompute a distribution run: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {"PoolKindEnum": "dividends.models.Pool.Kind"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("association/", include("association.urls")),
     path("dividends/", include("dividends.urls")),
     path("me/", include("collective.portal_urls")),
+    path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]
 

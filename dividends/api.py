@@ -1,0 +1,360 @@
+"""Read-only API of the money: ledger, income statements, policies, runs (re-verifiable), payouts,
+objections and the annual report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Prefetch, Q, Sum
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import get_object_or_404
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from collective.api import (
+    FEN_SCHEMA,
+    YUAN_SCHEMA,
+    CSVRenderer,
+    JsonErrorsMixin,
+    ScopedReadOnlyViewSet,
+    SingleDocumentSchema,
+    pagination_with_totals,
+)
+from collective.models import Household, Organisation
+from collective.money import fen_to_yuan_string
+from dividends import engine, filters
+from dividends.models import (
+    DistributionPolicy,
+    DistributionRun,
+    LedgerEntry,
+    Objection,
+    Payout,
+    PayoutPart,
+    Pool,
+    RunContractLine,
+    RunHolding,
+    RunLabourLine,
+)
+from dividends.reports import annual_report
+from dividends.serializers import (
+    AnnualReportSerializer,
+    IncomeStatementSerializer,
+    LedgerEntrySerializer,
+    ObjectionSerializer,
+    PayoutSerializer,
+    PolicySerializer,
+    RunInputsSerializer,
+    RunResultsSerializer,
+    RunSerializer,
+)
+from dividends.services import income_statement
+
+
+class YearQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=1990, max_value=2100, help_text=_("Fiscal year"))
+
+
+def year_param(request) -> int:
+    query = YearQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["year"]
+
+
+def _money(fen: int | None, name: str) -> dict:
+    fen = int(fen or 0)
+    return {name: fen_to_yuan_string(fen), f"{name}_fen": fen}
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Revenue and expense entries of the company and the associations")),
+    retrieve=extend_schema(summary=_("One ledger entry")),
+)
+class LedgerEntryViewSet(ScopedReadOnlyViewSet):
+    queryset = LedgerEntry.objects.all()
+    serializer_class = LedgerEntrySerializer
+    filterset_class = filters.LedgerEntryFilter
+    pagination_class = pagination_with_totals(
+        revenue=YUAN_SCHEMA, revenue_fen=FEN_SCHEMA, expenses=YUAN_SCHEMA, expenses_fen=FEN_SCHEMA
+    )
+    ordering = ("entry_date", "pk")
+
+    def scoped_queryset(self):
+        return LedgerEntry.objects.visible_to(self.request.user).select_related("organisation")
+
+    def get_totals(self, queryset) -> dict:
+        totals = queryset.order_by().aggregate(
+            revenue=Sum("amount_fen", filter=Q(direction=LedgerEntry.Direction.REVENUE)),
+            expenses=Sum("amount_fen", filter=Q(direction=LedgerEntry.Direction.EXPENSE)),
+        )
+        return {**_money(totals["revenue"], "revenue"), **_money(totals["expenses"], "expenses")}
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary=_("The income statement of one organisation for a year, with the year before"),
+        parameters=[
+            YearQuerySerializer,
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("Organisation id")),
+        ],
+        responses=IncomeStatementSerializer,
+    )
+)
+class IncomeStatementViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
+    """`/income-statements/{organisation id}/?year=`: revenue and expenses by category, and the net."""
+
+    queryset = Organisation.objects.all()
+    serializer_class = IncomeStatementSerializer
+    pagination_class = None
+    filter_backends = []
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def retrieve(self, request, pk=None):
+        year = year_param(request)
+        if not request.user.has_perm("dividends.view_ledger"):
+            raise PermissionDenied(_("Income statements are for officials."))
+        organisation = get_object_or_404(
+            Organisation.objects.visible_to(request.user).exclude(kind=Organisation.Kind.TOWNSHIP), pk=pk
+        )
+        return Response(IncomeStatementSerializer(income_statement(organisation=organisation, year=year)).data)
+
+    def csv_rows(self, data: dict) -> list[dict]:
+        rows = []
+        for section in ("revenue", "expenses", "computed", "below_the_line"):
+            rows += [{"section": section, **line} for line in data[section]]
+        rows += [{"section": key, **data[key]} for key in ("revenue_total", "expense_total", "net")]
+        return [{"organisation_code": data["organisation_code"], "year": data["year"], **row} for row in rows]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Distribution policies: rates and record dates")),
+    retrieve=extend_schema(summary=_("One distribution policy")),
+)
+class PolicyViewSet(ScopedReadOnlyViewSet):
+    queryset = DistributionPolicy.objects.all()
+    serializer_class = PolicySerializer
+    filterset_class = filters.PolicyFilter
+    ordering = ("organisation__code", "year", "version")
+
+    def scoped_queryset(self):
+        return DistributionPolicy.objects.visible_to(self.request.user).select_related("organisation")
+
+
+def visible_pools(user):
+    """The company's pools, and the pools of the associations whose records the user may see."""
+    return Pool.objects.filter(Q(association__isnull=True) | Q(association__in=Organisation.objects.visible_to(user)))
+
+
+def sees_every_line(user) -> bool:
+    """Whether the user sees every household and association (a township key, the township, the accountant)."""
+    return not (
+        Household.objects.exclude(pk__in=Household.objects.visible_to(user)).exists()
+        or Organisation.objects.collectives().exclude(pk__in=Organisation.objects.visible_to(user)).exists()
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Distribution runs with their figures and pools")),
+    retrieve=extend_schema(summary=_("One distribution run")),
+)
+class RunViewSet(ScopedReadOnlyViewSet):
+    queryset = DistributionRun.objects.all()
+    serializer_class = RunSerializer
+    filterset_class = filters.RunFilter
+    ordering = ("year", "pk")
+
+    def scoped_queryset(self):
+        pools = visible_pools(self.request.user).select_related("association").order_by("position", "pk")
+        return (
+            DistributionRun.objects.visible_to(self.request.user)
+            .select_related("company", "policy")
+            .prefetch_related(Prefetch("pools", queryset=pools, to_attr="visible_pools"))
+        )
+
+    def _scoped_lines(self, run: DistributionRun):
+        user = self.request.user
+        households = Household.objects.visible_to(user)
+        organisations = Organisation.objects.visible_to(user)
+        return {
+            "contract_lines": RunContractLine.objects.filter(run=run, household__in=households)
+            .select_related("association")
+            .order_by("ordinal"),
+            "labour_lines": RunLabourLine.objects.filter(run=run, household__in=households)
+            .select_related("association")
+            .order_by("household_code", "work_date", "record_id"),
+            "holdings": RunHolding.objects.filter(run=run)
+            .filter(Q(household__in=households) | Q(household__isnull=True, association__in=organisations))
+            .select_related("association")
+            .order_by("association__code", "ordinal", "share_type_code", "pk"),
+            "share_lines": PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
+            .filter(Q(household__in=households) | Q(household__isnull=True, association__in=organisations))
+            .select_related("association", "household")
+            .order_by("association__code", "ordinal"),
+        }
+
+    def _frozen(self) -> DistributionRun:
+        run = self.get_object()
+        if run.inputs_frozen_at is None or not run.inputs:
+            raise NotFound(_("This run has not been computed: its inputs are not frozen yet."))
+        return run
+
+    @extend_schema(
+        summary=_("Everything the run's computation used, frozen with the run"),
+        description=_(
+            "The policy and its rates, the revenue and expense totals by category, the company's equity, "
+            "every contract line and labour record of the year and every holding on the record date, as the run "
+            "froze them. With the payouts document this lets anyone recompute the run (docs/api.md). A key for "
+            "one association gets the company's figures and its own association's lines only."
+        ),
+        responses=RunInputsSerializer,
+    )
+    @action(detail=True, renderer_classes=[JSONRenderer], filter_backends=[], pagination_class=None)
+    def inputs(self, request, pk=None):
+        run = self._frozen()
+        frozen = run.inputs
+        lines = self._scoped_lines(run)
+        document = {
+            "run": run,
+            "year": frozen["year"],
+            "record_date": frozen["record_date"],
+            "policy": frozen["policy"],
+            "county_rules": frozen.get("county_rules")
+            or {"min_reserve_and_welfare_rate": "", "max_member_dividend_rate": ""},
+            "revenue_by_category": [
+                {"category": category, "amount_fen": amount}
+                for category, amount in sorted(frozen["revenue_by_category"].items())
+            ],
+            "expense_by_category": [
+                {"category": category, "amount_fen": amount}
+                for category, amount in sorted(frozen["expense_by_category"].items())
+            ],
+            "non_income_categories": [engine.BORROWING],
+            "land_operation_category": engine.LAND_OPERATION,
+            "equity": frozen["equity"],
+            "contract_lines": lines["contract_lines"],
+            "labour_lines": lines["labour_lines"],
+            "holdings": lines["holdings"],
+            "complete": sees_every_line(request.user),
+        }
+        return Response(RunInputsSerializer(document).data)
+
+    @extend_schema(
+        summary=_("Every payout with its parts, every pool with its lines' sum, every line of every split"),
+        responses=RunResultsSerializer,
+    )
+    @action(detail=True, renderer_classes=[JSONRenderer, CSVRenderer], filter_backends=[], pagination_class=None)
+    def payouts(self, request, pk=None):
+        run = self._frozen()
+        lines = self._scoped_lines(run)
+        part_sums = dict(
+            PayoutPart.objects.filter(run=run)
+            .values("pool_id")
+            .annotate(total=Sum("amount_fen"))
+            .values_list("pool_id", "total")
+            .order_by()
+        )
+        child_sums: dict[int, int] = defaultdict(int)
+        for parent_id, amount in Pool.objects.filter(run=run, parent__isnull=False).values_list(
+            "parent_id", "amount_fen"
+        ):
+            child_sums[parent_id] += amount
+        pools = list(
+            visible_pools(request.user).filter(run=run).select_related("association").order_by("position", "pk")
+        )
+        for pool in pools:
+            if pool.kind in (engine.POOL_SHAREHOLDER, engine.POOL_RECEIVED):
+                pool.lines_sum_fen = child_sums.get(pool.pk, 0)
+            elif pool.kind in (engine.POOL_RENT, engine.POOL_WAGES, engine.POOL_LAND_DIVIDEND, engine.POOL_SPLIT):
+                pool.lines_sum_fen = part_sums.get(pool.pk, 0)
+            else:
+                pool.lines_sum_fen = None
+        document = {
+            "run": run,
+            "figures": run.figures or None,
+            "pools": pools,
+            "contract_lines": lines["contract_lines"],
+            "labour_lines": lines["labour_lines"],
+            "share_lines": lines["share_lines"],
+            "payouts": Payout.objects.visible_to(request.user)
+            .filter(run=run)
+            .select_related("run", "household", "association")
+            .order_by("household__code", "pk"),
+            "complete": sees_every_line(request.user),
+        }
+        return Response(RunResultsSerializer(document).data)
+
+    def csv_rows(self, data: dict) -> list[dict]:
+        if self.action == "payouts":
+            return data["payouts"]
+        return [data]
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Payouts: each household's rent, land dividend, share dividend and wages per run")),
+    retrieve=extend_schema(summary=_("One payout")),
+)
+class PayoutViewSet(ScopedReadOnlyViewSet):
+    queryset = Payout.objects.all()
+    serializer_class = PayoutSerializer
+    filterset_class = filters.PayoutFilter
+    pagination_class = pagination_with_totals(total=YUAN_SCHEMA, total_fen=FEN_SCHEMA)
+    ordering = ("run_id", "household__code", "pk")
+
+    def scoped_queryset(self):
+        return Payout.objects.visible_to(self.request.user).select_related("run", "household", "association")
+
+    def get_totals(self, queryset) -> dict:
+        return _money(queryset.order_by().aggregate(total=Sum("total_fen"))["total"], "total")
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Objections lodged during public notices, with their answers")),
+    retrieve=extend_schema(summary=_("One objection")),
+)
+class ObjectionViewSet(ScopedReadOnlyViewSet):
+    queryset = Objection.objects.all()
+    serializer_class = ObjectionSerializer
+    filterset_class = filters.ObjectionFilter
+    ordering = ("created_at", "pk")
+
+    def scoped_queryset(self):
+        return Objection.objects.visible_to(self.request.user).select_related("household__association")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Annual report per association and for the township"),
+        parameters=[YearQuerySerializer],
+        responses=AnnualReportSerializer,
+    )
+)
+class AnnualReportViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
+    """Collective income, the weak-village line, land, payouts and common-prosperity indicators (docs/api.md)."""
+
+    queryset = Organisation.objects.all()
+    serializer_class = AnnualReportSerializer
+    schema = SingleDocumentSchema()
+    pagination_class = None
+    filter_backends = []
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    def list(self, request):
+        report = annual_report(user=request.user, year=year_param(request))
+        return Response(AnnualReportSerializer(report).data)
+
+    def csv_rows(self, data: dict) -> list[dict]:
+        rows = [dict(row) for row in data["associations"]]
+        if data["township"]:
+            rows.append(
+                {
+                    "association": None,
+                    "association_code": "",
+                    "association_name": str(_("Township total")),
+                    "weak_village": None,
+                    **data["township"],
+                }
+            )
+        return [{"year": data["year"], **row} for row in rows]
