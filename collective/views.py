@@ -91,7 +91,6 @@ HOME_TEMPLATES = {
     User.Role.ACCOUNTANT: "collective/home_township.html",
     User.Role.VILLAGE: "collective/home_village.html",
     User.Role.ASSOCIATION_STAFF: "collective/home_association.html",
-    User.Role.FARMER: "collective/home_farmer.html",
 }
 
 
@@ -127,8 +126,6 @@ def home(request):
     }
     if user.is_village_official:
         context["association"] = user.organisation
-    if user.is_farmer:
-        context["household"] = user.household
     return render(request, template, context)
 
 

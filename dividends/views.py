@@ -507,7 +507,13 @@ def _notice_association(request, run: DistributionRun, association_pk: int) -> O
 
 @require_GET
 def notice(request, pk: int, association_pk: int):
-    """The printable public notice (公示) of a run for one association: households and amounts, IDs masked."""
+    """The printable public notice (公示) of a run for one association: households and amounts, IDs masked.
+
+    Officials print it for the village board. A farmer reads the notice in the portal, which shows
+    the association's figures and their own line only: no farmer sees another household's money.
+    """
+    if request.user.is_farmer:
+        raise Http404
     _need_any_run_access(request)
     run = _visible_run(request, pk)
     if run.status == DistributionRun.Status.DRAFT:

@@ -143,9 +143,9 @@ def test_another_associations_objects_give_404(client, appendix, published, vill
     assert [o.household.code for o in listing.context["objections"]] == ["A01-001"]
     assert client.get(reverse("dividends:ledger-list")).status_code == 403
     assert client.get(reverse("dividends:notice", args=[published.pk, a02.pk])).status_code == 404
-    assert (
-        client.get(reverse("dividends:notice", args=[published.pk, appendix.associations["A01"].pk])).status_code == 200
-    )
+    # Not even their own association's full list: a farmer sees no other household's money.
+    own_notice = reverse("dividends:notice", args=[published.pk, appendix.associations["A01"].pk])
+    assert client.get(own_notice).status_code == 404
 
 
 def test_every_page_renders_for_each_official(
