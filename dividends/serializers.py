@@ -450,7 +450,9 @@ class PayoutIndicatorsSerializer(serializers.Serializer):
         allow_null=True, help_text=_("Share of the top 20 % divided by the share of the bottom 20 %, 4 decimals.")
     )
     bottom_40_share = serializers.CharField(
-        allow_null=True, help_text=_("Share of all payouts received by the bottom 40 % of households, 0 to 1.")
+        allow_null=True,
+        # xgettext:no-python-format
+        help_text=_("Share of all payouts received by the bottom 40 % of households, 0 to 1."),
     )
 
 

@@ -27,7 +27,8 @@ class Command(makemessages.Command):
             "staticfiles",
             "tests",
         ]
-        options.setdefault("no_location", True)
+        # Line numbers in the catalogues would change with every edit and bury real changes in diffs.
+        options["no_location"] = True
         return super().handle(*args, **options)
 
     def find_files(self, root):
