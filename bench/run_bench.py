@@ -197,7 +197,7 @@ def reset_runs() -> None:
         ):
             cursor.execute(f"DELETE FROM {table}")
         for table in ("dividends_payout", "dividends_payoutpart", "dividends_runholding", "dividends_pool"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
+            cursor.execute(f"VACUUM {table}")
 
 
 def run_once(households: int, workers: int) -> RunFigures:
@@ -301,7 +301,9 @@ class LoadFigures:
 
 
 def session_cookie(username: str) -> str:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+    from django.contrib.auth.backends import ModelBackend
     from django.contrib.sessions.backends.db import SessionStore
 
     from collective.models import User
@@ -309,7 +311,9 @@ def session_cookie(username: str) -> str:
     user = User.objects.get(username=username)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if isinstance(load_backend(path), ModelBackend)
+    )
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"sessionid={session.session_key}"
@@ -408,7 +412,9 @@ def measure_latency() -> list[LoadFigures]:
         "API_SESSION_THROTTLE_RATE": "1000000/minute",
         "CONN_MAX_AGE": "60",
     }
-    manage("collectstatic", "--noinput", "-v0", env=web_env)
+    # Compressing 200 MB of vendor files takes minutes: once per checkout (`rm -r staticfiles` to redo it).
+    if not (BASE_DIR / "staticfiles" / "staticfiles.json").exists():
+        manage("collectstatic", "--noinput", "-v0", env=web_env)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "4", "--log-level=warning"],
         cwd=BASE_DIR,
@@ -496,7 +502,11 @@ def print_table(sizes: list[SizeFigures], load: list[LoadFigures]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "100000,1000000"))
+    parser.add_argument(
+        "--sizes",
+        default=os.environ.get("BENCH_SIZES", "100000,1000000"),
+        help='households, comma-separated; "" measures the pages on the county already there',
+    )
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--no-load", action="store_true", help="skip the latency part")
     options = parser.parse_args()

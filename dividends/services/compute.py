@@ -549,6 +549,9 @@ def _freeze_registry(run: DistributionRun, registry: RegistrySource, association
     units: dict[int, Counter] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        # The chunks read blocks of these rows by (run, association, ordinal): without fresh statistics the
+        # planner takes the million new rows for none and scans the table once per chunk.
+        cursor.execute(f"ANALYZE {holdings}")
         cursor.execute(
             f"""
             SELECT association_id, units, COUNT(*) FROM (
@@ -817,6 +820,12 @@ def finish_run(*, run_id: int) -> None:
             hand_out_leftovers(run)
             build_payouts(run)
             check_pools(run)
+            if connection.vendor == "postgresql":
+                # Pages look a household's lines up in these tables at once: with statistics from before
+                # the million new rows the planner would scan the whole run for one household.
+                with connection.cursor() as cursor:
+                    for model in (PayoutPart, Payout):
+                        cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
             run.status = DistributionRun.Status.COMPUTED
             run.computed_at = timezone.now()
             run.error = ""
