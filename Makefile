@@ -48,7 +48,9 @@ test: setup
 # A county-sized distribution on PostgreSQL with real Celery workers, and pages under load: one table
 # (docs/scaling.md). BENCH_SIZES=100000 for a quicker run; about 15 minutes with the default sizes.
 BENCH_SIZES ?= 100000,1000000
+# wrk measures page and API latency under load (the bench falls back to a Python client without it).
 bench: setup
+	@dpkg -s wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(PY) bench/run_bench.py --sizes $(BENCH_SIZES)
 
 lint: setup
