@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -52,11 +51,9 @@ from collective.serializers import (
     percent_string,
 )
 from collective.services import registries_as_of
+from collective.spreadsheets import safe_cell
 
 # --- CSV -----------------------------------------------------------------------------------------
-
-PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> str:
@@ -67,10 +64,7 @@ def csv_cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False, sort_keys=False)
-    text = str(value)
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
+    return safe_cell(str(value))
 
 
 def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from openpyxl import load_workbook
 
 # Text that starts with one of these runs as a formula in Excel, WPS and LibreOffice (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 FULL_WIDTH_BRACKETS = str.maketrans({"\uff08": "(", "\uff09": ")"})
 CHUNK = 64 * 1024
 
@@ -122,7 +124,10 @@ def normalise_heading(value) -> str:
 
 
 def safe_cell(value):
-    """A value to write into a spreadsheet: text that would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A value to write into a spreadsheet: text that would run as a formula gets a leading apostrophe.
+
+    A plain number such as "-12.50" is left alone: it is data, and no spreadsheet runs it.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not PLAIN_NUMBER.match(value):
         return "'" + value
     return value

@@ -136,7 +136,7 @@ def test_normalise_heading():
 
 def test_safe_cell_escapes_formula_like_text():
     assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
-    assert [safe_cell(v) for v in ("+1", "-1", "@SUM(A1)", "\tx", "\rx", "李国华", 12, None)] == [
-        "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "李国华", 12, None,
+    assert [safe_cell(v) for v in ("+1", "-2+3+cmd", "@SUM(A1)", "\tx", "\rx", "李国华", 12, None, "-12.50")] == [
+        "'+1", "'-2+3+cmd", "'@SUM(A1)", "'\tx", "'\rx", "李国华", 12, None, "-12.50",
     ]  # fmt: skip
-    assert all(safe_cell(start + "1").startswith("'") for start in FORMULA_START)
+    assert all(safe_cell(start + "A1").startswith("'") for start in FORMULA_START)
