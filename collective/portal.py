@@ -35,7 +35,7 @@ from collective.templatetags.portal_tags import amount
 from dividends import engine
 from dividends import services as dividends
 from dividends.models import DistributionRun, NoticeRead, Objection, Payout, Pool
-from dividends.services.statements import HouseholdStatement, StatementRun
+from dividends.services.statements import HouseholdStatement, StatementRun, build_household_statements
 from land import services as land
 from land.models import LandTransferContract, RentAllocation
 
@@ -183,9 +183,12 @@ def _wages_why(statement: HouseholdStatement, entries: list[StatementRun]) -> st
     }
 
 
-def year_summary(*, household: Household, year: int, label: str) -> YearSummary:
+def year_summary(
+    *, household: Household, year: int, label: str, statement: HouseholdStatement | None = None
+) -> YearSummary:
     """The household's year in three incomes, each with one sentence of why (from the published runs)."""
-    statement = dividends.build_household_statement(household=household, year=year)
+    if statement is None:
+        statement = dividends.build_household_statement(household=household, year=year)
     summary = YearSummary(year=year, statement=statement, label=label)
     if not statement.runs:
         return summary
@@ -198,21 +201,34 @@ def year_summary(*, household: Household, year: int, label: str) -> YearSummary:
     return summary
 
 
-def home_years(*, user: User, household: Household, today: date) -> list[YearSummary]:
+def home_years(*, household: Household, today: date) -> list[YearSummary]:
     """This year so far and last year; and, when neither has money yet, the latest year that has."""
     years = [
         (today.year, _("%(year)s so far") % {"year": today.year}),
         (today.year - 1, _("Last year, %(year)s") % {"year": today.year - 1}),
     ]
-    summaries = [year_summary(household=household, year=year, label=label) for year, label in years]
+    # Every year's statement at once (a household has a few lines a year): the same queries whichever
+    # years turn out to be shown. Its years are those of the household's published lines, the ones
+    # its farmer may see (_payout_years).
+    statements = build_household_statements(household=household)
+    summaries = [
+        year_summary(
+            household=household,
+            year=year,
+            label=label,
+            statement=statements.get(year) or HouseholdStatement(household, year, runs=[], generated_at=timezone.now()),
+        )
+        for year, label in years
+    ]
     if not any(summary.has_runs for summary in summaries):
-        earlier = [year for year in _payout_years(user, household) if year < today.year - 1]
+        earlier = sorted((year for year in statements if year < today.year - 1), reverse=True)
         if earlier:
             summaries.append(
                 year_summary(
                     household=household,
                     year=earlier[0],
                     label=_("Latest distribution, %(year)s") % {"year": earlier[0]},
+                    statement=statements[earlier[0]],
                 )
             )
     empty = [summary for summary in summaries if not summary.has_runs]
@@ -314,7 +330,7 @@ def home(request):
         {
             "household": household,
             "news": unread_news(user=user),
-            "years": home_years(user=user, household=household, today=today),
+            "years": home_years(household=household, today=today),
             "open_notices": open_notices,
         },
     )
@@ -514,16 +530,24 @@ class RunCard:
 
 def _objections_by_run(user: User, household: Household) -> dict[int, list[Objection]]:
     objections = defaultdict(list)
-    for objection in (
-        Objection.objects.visible_to(user).filter(household=household).select_related("run").order_by("created_at")
-    ):
+    for objection in Objection.objects.visible_to(user).filter(household=household).order_by("created_at"):
         objections[objection.run_id].append(objection)
     return objections
 
 
-def run_cards(*, user: User, household: Household, year: int) -> tuple[HouseholdStatement, list[RunCard]]:
-    statement = dividends.build_household_statement(household=household, year=year)
-    objections = _objections_by_run(user, household)
+def run_cards(
+    *,
+    user: User,
+    household: Household,
+    year: int,
+    statement: HouseholdStatement | None = None,
+    objections: dict[int, list[Objection]] | None = None,
+) -> tuple[HouseholdStatement, list[RunCard]]:
+    """The year's run cards; a page showing several years passes the statement and objections it read at once."""
+    if statement is None:
+        statement = dividends.build_household_statement(household=household, year=year)
+    if objections is None:
+        objections = _objections_by_run(user, household)
     cards = [
         RunCard(
             entry=entry,
@@ -539,9 +563,15 @@ def run_cards(*, user: User, household: Household, year: int) -> tuple[Household
 def payouts(request, household_pk: int):
     user = _require_farmer(request)
     household = _household(request, household_pk)
+    # Every year of the household's published lines, which are the lines its farmer may see
+    # (_payout_years), in one batch of queries however many runs and years there are.
+    statements = build_household_statements(household=household)
+    objections = _objections_by_run(user, household) if statements else {}
     years = []
-    for year in _payout_years(user, household):
-        statement, cards = run_cards(user=user, household=household, year=year)
+    for year in sorted(statements, reverse=True):
+        statement, cards = run_cards(
+            user=user, household=household, year=year, statement=statements[year], objections=objections
+        )
         years.append({"year": year, "statement": statement, "cards": cards})
     return render(request, "portal/payouts.html", {"household": household, "years": years})
 
@@ -572,9 +602,13 @@ def notice(request, household_pk: int):
         .select_related("company")
         .order_by("-year", "-pk")
     )
+    statements = build_household_statements(household=household, years={run.year for run in open_runs})
+    objections = _objections_by_run(user, household) if open_runs else {}
     notices = []
     for run in open_runs:
-        _statement, cards = run_cards(user=user, household=household, year=run.year)
+        _statement, cards = run_cards(
+            user=user, household=household, year=run.year, statement=statements[run.year], objections=objections
+        )
         card = next((card for card in cards if card.run.pk == run.pk), None)
         pools = _association_pools(run, household)
         notices.append(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,85 +155,161 @@ class HouseholdStatement:
         return sum(run.total_fen for run in self.runs)
 
 
-def statement_runs(*, household: Household, year: int):
-    """The runs of a year a household's statement shows: published ones (notice onwards), reversals included."""
-    return (
-        DistributionRun.objects.published()
-        .filter(year=year, payouts__household=household)
-        .select_related("company", "reverses")
-        .order_by("pk")
-        .distinct()
-    )
-
-
 def build_household_statement(*, household: Household, year: int) -> HouseholdStatement:
     """Everything a household received from the year's published runs, and why."""
-    runs = []
-    for run in statement_runs(household=household, year=year):
-        payout = Payout.objects.filter(run=run, household=household).first()
+    return build_household_statements(household=household, years=[year])[year]
+
+
+def build_household_statements(
+    *, household: Household, years: Iterable[int] | None = None
+) -> dict[int, HouseholdStatement]:
+    """The household's statements of the given years (of every year it has a published line in when None).
+
+    A fixed handful of queries whatever the number of runs and years: the household's payouts of the
+    published runs with their runs, then its frozen lines of all those runs at once, then the pools
+    that explain them. Each year asked for has a statement, empty when no published run has a line.
+    """
+    now = timezone.now()
+    payouts = (
+        Payout.objects.filter(household=household, run__status__in=DistributionRun.PUBLISHED_STATUSES)
+        .select_related("run__company", "run__reverses")
+        .order_by("run_id")
+    )
+    if years is not None:
+        years = list(years)
+        payouts = payouts.filter(run__year__in=years)
+    payouts = list(payouts)
+    statements = {
+        year: HouseholdStatement(household=household, year=year, runs=[], generated_at=now)
+        for year in sorted({*(years or ()), *(payout.run.year for payout in payouts)})
+    }
+    if not payouts:
+        return statements
+    # A reversal is explained by the lines of the run it reverses.
+    explained = {payout.run_id: payout.run.reverses if payout.run.is_reversal else payout.run for payout in payouts}
+    lines = _HouseholdLines.fetch(household, {run.pk for run in explained.values()})
+    for payout in payouts:
+        run = payout.run
         entry = StatementRun(run=run, payout=payout)
-        explained = run.reverses if run.is_reversal else run
         if run.is_reversal:
             entry.notes.append(_("This reversal cancels run #%(run)s line for line.") % {"run": run.reverses_id})
-        _explain(entry, explained, household)
-        runs.append(entry)
-    return HouseholdStatement(household=household, year=year, runs=runs, generated_at=timezone.now())
+        lines.explain(entry, explained[run.pk])
+        statements[run.year].runs.append(entry)
+    return statements
 
 
-def _explain(entry: StatementRun, run: DistributionRun, household: Household) -> None:
-    contract_lines = list(RunContractLine.objects.filter(run=run, household=household).order_by("ordinal"))
-    entry.rent_lines = [
-        RentLine(
-            line.contract_number,
-            line.parcel_code,
-            line.area_mu,
-            line.rent_per_mu,
-            line.days_active,
-            line.days_in_year,
-            line.rent_fen,
+@dataclass
+class _HouseholdLines:
+    """One household's frozen lines of several runs, read in one query per kind of line."""
+
+    contract_lines: dict[int, list[tuple]]
+    labour_lines: dict[int, list[WageLine]]
+    holdings: dict[int, list[tuple]]
+    share_parts: dict[int, tuple[int, int]]
+    land_pools: dict[int, Pool]
+    pools: dict[int, Pool]
+    split_pools: dict[tuple[int, int], Pool]
+
+    @classmethod
+    def fetch(cls, household: Household, run_ids: set[int]) -> _HouseholdLines:
+        contract_lines = defaultdict(list)
+        for run_id, *line in (
+            RunContractLine.objects.filter(run_id__in=run_ids, household=household)
+            .order_by("run_id", "ordinal")
+            .values_list(
+                "run_id",
+                "contract_number",
+                "parcel_code",
+                "area_mu",
+                "rent_per_mu_fen",
+                "days_active",
+                "days_in_year",
+                "rent_fen",
+                "profit_share",
+                "land_weight",
+                "land_dividend_fen",
+            )
+        ):
+            contract_lines[run_id].append(line)
+        labour_lines = defaultdict(list)
+        for run_id, *line in (
+            RunLabourLine.objects.filter(run_id__in=run_ids, household=household)
+            .order_by("run_id", "household_code", "work_date", "record_id")
+            .values_list("run_id", "member_name", "work_date", "days", "day_wage_fen", "wage_fen")
+        ):
+            labour_lines[run_id].append(WageLine(*line))
+        share_type_name = Subquery(ShareType.objects.filter(pk=OuterRef("share_type_id")).order_by().values("name"))
+        holdings = defaultdict(list)
+        for run_id, *holding in (
+            RunHolding.objects.filter(run_id__in=run_ids, household=household)
+            .annotate(share_type_name=Coalesce(share_type_name, "share_type_code"))
+            .order_by("run_id", "share_type_code", "pk")
+            .values_list("run_id", "association_id", "share_type_code", "share_type_name", "quantity", "weight")
+        ):
+            holdings[run_id].append(holding)
+        share_parts = {
+            run_id: (pool_id, amount_fen)
+            for run_id, pool_id, amount_fen in PayoutPart.objects.filter(
+                run_id__in=run_ids, household=household, part=engine.SHARE_DIVIDEND
+            )
+            .order_by("pk")
+            .values_list("run_id", "pool_id", "amount_fen")
+        }
+        # The land dividend pool of each run, the pool of each share-dividend line and, for a run where
+        # the household holds shares but has no share-dividend line, its association's split pool.
+        held_in = {(run_id, rows[0][0]) for run_id, rows in holdings.items() if run_id not in share_parts}
+        wanted = Q(run_id__in=run_ids, kind=engine.POOL_LAND_DIVIDEND) | Q(
+            pk__in=[pool_id for pool_id, _amount in share_parts.values()]
         )
-        for line in contract_lines
-    ]
-    entry.land_lines = [
-        LandDividendLine(line.contract_number, line.parcel_code, line.land_weight, line.land_dividend_fen)
-        for line in contract_lines
-        if line.profit_share
-    ]
-    land_pool = Pool.objects.filter(run=run, kind=engine.POOL_LAND_DIVIDEND).first()
-    if land_pool:
-        entry.land_pool_fen = land_pool.amount_fen
-        entry.land_pool_weight = land_pool.total_weight
-    entry.wage_lines = [
-        WageLine(line.member_name, line.work_date, line.days, line.day_wage_fen, line.wage_fen)
-        for line in RunLabourLine.objects.filter(run=run, household=household)
-    ]
-    part = (
-        PayoutPart.objects.filter(run=run, household=household, part=engine.SHARE_DIVIDEND)
-        .select_related("pool", "association")
-        .first()
-    )
-    holdings = list(RunHolding.objects.filter(run=run, household=household).order_by("share_type_code"))
-    if holdings:
-        names = _share_type_names({holding.share_type_id for holding in holdings})
-        lines = [
-            HoldingLine(h.share_type_code, names.get(h.share_type_id, h.share_type_code), h.quantity, h.weight)
-            for h in holdings
+        if held_in:
+            wanted |= Q(
+                run_id__in={run_id for run_id, _association in held_in},
+                kind=engine.POOL_SPLIT,
+                association_id__in={association_id for _run, association_id in held_in},
+            )
+        land_pools, pools, split_pools = {}, {}, {}
+        for pool in Pool.objects.filter(wanted).select_related("association").order_by("run_id", "position", "pk"):
+            pools[pool.pk] = pool
+            if pool.kind == engine.POOL_LAND_DIVIDEND:
+                land_pools.setdefault(pool.run_id, pool)
+            if pool.kind == engine.POOL_SPLIT and pool.association_id is not None:
+                split_pools[(pool.run_id, pool.association_id)] = pool
+        return cls(contract_lines, labour_lines, holdings, share_parts, land_pools, pools, split_pools)
+
+    def explain(self, entry: StatementRun, run: DistributionRun) -> None:
+        contract_lines = self.contract_lines.get(run.pk, [])
+        entry.rent_lines = [
+            RentLine(number, parcel, area, Decimal(rent_per_mu), days, year_days, rent_fen)
+            for number, parcel, area, rent_per_mu, days, year_days, rent_fen, *_land in contract_lines
         ]
-        pool = (
-            part.pool
-            if part
-            else Pool.objects.filter(run=run, kind=engine.POOL_SPLIT, association_id=holdings[0].association_id)
-            .select_related("association")
-            .first()
-        )
-        entry.share = ShareDividend(
-            association=pool.association if pool else Organisation.objects.get(pk=holdings[0].association_id),
-            holdings=lines,
-            weight=sum((line.weighted for line in lines), Decimal(0)),
-            pool_fen=pool.amount_fen if pool else 0,
-            pool_weight=pool.total_weight if pool else Decimal(0),
-            amount_fen=part.amount_fen if part else 0,
-        )
+        entry.land_lines = [
+            LandDividendLine(number, parcel, land_weight, land_fen)
+            for number, parcel, *_rent, profit_share, land_weight, land_fen in contract_lines
+            if profit_share
+        ]
+        land_pool = self.land_pools.get(run.pk)
+        if land_pool:
+            entry.land_pool_fen = land_pool.amount_fen
+            entry.land_pool_weight = land_pool.total_weight
+        entry.wage_lines = list(self.labour_lines.get(run.pk, []))
+        holdings = self.holdings.get(run.pk)
+        if holdings:
+            lines = [HoldingLine(code, name, quantity, weight) for _assoc, code, name, quantity, weight in holdings]
+            association_id = holdings[0][0]
+            part = self.share_parts.get(run.pk)
+            pool = self.pools.get(part[0]) if part else self.split_pools.get((run.pk, association_id))
+            entry.share = ShareDividend(
+                association=pool.association if pool else Organisation.objects.get(pk=association_id),
+                holdings=lines,
+                weight=sum((line.weighted for line in lines), Decimal(0)),
+                pool_fen=pool.amount_fen if pool else 0,
+                pool_weight=pool.total_weight if pool else Decimal(0),
+                amount_fen=part[1] if part else 0,
+            )
+        _explain_notes(entry, run)
+
+
+def _explain_notes(entry: StatementRun, run: DistributionRun) -> None:
     for note in run.notes:
         if note == engine.NOTE_NET_LOSS:
             entry.notes.append(
@@ -237,10 +317,6 @@ def _explain(entry: StatementRun, run: DistributionRun, household: Household) ->
             )
         elif note == engine.NOTE_LAND_LOSS:
             entry.notes.append(_("The land operation made no profit this year: no land dividend."))
-
-
-def _share_type_names(ids: set[int]) -> dict[int, str]:
-    return dict(ShareType.objects.filter(pk__in=ids).values_list("pk", "name"))
 
 
 def render_statement_pdf(*, statement: HouseholdStatement) -> bytes:

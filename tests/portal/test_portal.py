@@ -131,7 +131,7 @@ def test_the_explanation_rebuilds_each_part_from_the_frozen_inputs(client, farme
 
 def test_the_home_gives_this_year_and_last_year_and_the_latest_year_with_money(farmer_a, in_notice, household_a):
     payout = Payout.objects.get(run=in_notice, household=household_a)
-    summaries = home_years(user=farmer_a, household=household_a, today=date(2025, 3, 1))
+    summaries = home_years(household=household_a, today=date(2025, 3, 1))
     assert [summary.year for summary in summaries] == [2025, 2024]
     assert not summaries[0].has_runs and summaries[0].total_fen == 0
     last = summaries[1]
@@ -142,7 +142,7 @@ def test_the_home_gives_this_year_and_last_year_and_the_latest_year_with_money(f
     ]
     assert all(income.why for income in last.incomes)
     # Years later, neither this year nor last year has money: the latest year that has is shown as well.
-    later = home_years(user=farmer_a, household=household_a, today=date(2027, 5, 1))
+    later = home_years(household=household_a, today=date(2027, 5, 1))
     assert [summary.year for summary in later] == [2027, 2026, 2024]
 
 

@@ -5,6 +5,9 @@ A doubling test: the same page at N and at 2N rows runs the same number of queri
 relation that the view did not fetch with its list (an N+1).
 """
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -88,3 +91,155 @@ def test_the_detector_raises_on_a_lazy_load_per_row(county, n_plus_one_raises):
         [household.head.name for household in Household.objects.all()]
     with n_plus_one_raises():
         [household.head.name for household in Household.objects.select_related("head")]
+
+
+# --- The farmer's payouts page: every year and run of the household, with the reasons --------------------
+
+# The session, the user, the household, its payouts with their runs, then its contract lines, labour
+# lines, holdings and share-dividend lines of all those runs, the pools that explain them, its objections.
+PAYOUTS_PAGE_QUERIES = 10
+
+
+def _publish_runs(county, household, farmer, years) -> None:
+    """A published run a year with every kind of line for the household, and a reversal of the first."""
+    from dividends import engine
+    from dividends.models import (
+        DistributionRun,
+        Objection,
+        Payout,
+        PayoutPart,
+        Pool,
+        RunContractLine,
+        RunHolding,
+        RunLabourLine,
+    )
+
+    association = county.association
+    for year in years:
+        run = DistributionRun.objects.create(
+            company=county.company,
+            year=year,
+            policy=county.policy,
+            status=DistributionRun.Status.APPROVED,
+            notes=[engine.NOTE_LAND_LOSS] if year % 2 else [],
+        )
+        Pool.objects.create(run=run, kind=engine.POOL_LAND_DIVIDEND, amount_fen=50000, total_weight=100)
+        split = Pool.objects.create(
+            run=run, kind=engine.POOL_SPLIT, association=association, amount_fen=90000, total_weight=30
+        )
+        payout = Payout.objects.create(
+            run=run,
+            household=household,
+            association=association,
+            rent_fen=120000,
+            land_dividend_fen=5000,
+            share_dividend_fen=6000,
+            wage_fen=24000,
+            total_fen=155000,
+        )
+        RunContractLine.objects.bulk_create(
+            RunContractLine(
+                run=run,
+                ordinal=ordinal,
+                contract_id=ordinal,
+                contract_number=f"HT-{year}-{ordinal}",
+                parcel_code=f"P-{ordinal}",
+                household=household,
+                household_code=household.code,
+                association=association,
+                area_mu=Decimal(1),
+                rent_per_mu_fen="60000",
+                days_active=365,
+                days_in_year=365,
+                profit_share=True,
+                profit_share_weight=Decimal(1),
+                land_weight=Decimal(365),
+                rent_fen=60000,
+                land_dividend_fen=2500,
+            )
+            for ordinal in (1, 2)
+        )
+        RunLabourLine.objects.bulk_create(
+            RunLabourLine(
+                run=run,
+                record_id=year * 10 + day,
+                household=household,
+                household_code=household.code,
+                association=association,
+                member_name="户主",
+                work_date=date(year, 5, day),
+                days=Decimal(1),
+                day_wage_fen=12000,
+                wage_fen=12000,
+            )
+            for day in (1, 2)
+        )
+        RunHolding.objects.create(
+            run=run,
+            association=association,
+            household=household,
+            household_code=household.code,
+            ordinal=1,
+            share_type_id=county.population.pk,
+            share_type_code="population",
+            weight=Decimal(1),
+            quantity=Decimal(2),
+        )
+        PayoutPart.objects.create(
+            run=run,
+            household=household,
+            association=association,
+            part=engine.SHARE_DIVIDEND,
+            pool=split,
+            weight=Decimal(2),
+            floor_fen=6000,
+            amount_fen=6000,
+        )
+        Objection.objects.create(
+            run=run, household=household, payout=payout, amount_fen=155000, raised_by=farmer, text=f"异议 {year}"
+        )
+    first = DistributionRun.objects.get(year=years[0], kind=DistributionRun.Kind.REGULAR, company=county.company)
+    reversal = DistributionRun.objects.create(
+        company=county.company,
+        year=first.year,
+        policy=county.policy,
+        kind=DistributionRun.Kind.REVERSAL,
+        reverses=first,
+        status=DistributionRun.Status.APPROVED,
+    )
+    Payout.objects.create(
+        run=reversal,
+        household=household,
+        association=association,
+        rent_fen=-120000,
+        land_dividend_fen=-5000,
+        share_dividend_fen=-6000,
+        wage_fen=-24000,
+        total_fen=-155000,
+    )
+
+
+@pytest.mark.django_db
+def test_the_farmers_payouts_page_reads_every_year_in_the_same_few_queries(client, county, n_plus_one_raises):
+    from collective.models import Household, User
+    from tests.conftest import make_user
+
+    county.grow(2)
+    household = Household.objects.filter(association=county.association).order_by("pk").first()
+    farmer = make_user("13800000009", User.Role.FARMER, household=household, phone="13800000009")
+    client.force_login(farmer)
+    url = reverse("portal:payouts", kwargs={"household_pk": household.pk})
+    counts = []
+    for years in ([2016, 2017, 2018], [2019, 2020, 2021]):
+        _publish_runs(county, household, farmer, years)
+        with n_plus_one_raises():
+            count, queries = _queries(client, url)
+        counts.append(count)
+    page = client.get(url).content.decode()
+    # Every year and run is on the page, with its lines, pools, holdings and objections.
+    for year in range(2016, 2022):
+        assert f'id="year-{year}"' in page and f"HT-{year}-2" in page and f"异议 {year}" in page
+    # Six runs and two reversals; a reversal's reasons are its run's, shown once, on the run's card.
+    assert page.count('class="run-card"') == 8 and page.count("人口股") == 6
+    assert page.count("本次冲销逐行抵消") == 2
+    assert counts == [PAYOUTS_PAGE_QUERIES, PAYOUTS_PAGE_QUERIES], "\n    ".join(q[:160] for q in queries)
