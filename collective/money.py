@@ -1,5 +1,6 @@
 """One home for the money rules: whole fen in, whole fen out, never a float."""
 
+import math
 from collections.abc import Hashable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -41,10 +42,20 @@ def yuan_to_fen(yuan: Decimal | str | int) -> int:
 
 def round_half_up(value: Fraction | Decimal | int) -> int:
     """Round an exact value to the nearest whole number, halves away from zero."""
-    exact = Fraction(value)
-    if exact < 0:
-        return -round_half_up(-exact)
-    return floor_fraction(exact + Fraction(1, 2))
+    return round_half_up_ratio(*value.as_integer_ratio())
+
+
+def round_half_up_ratio(numerator: int, denominator: int) -> int:
+    """round_half_up(numerator / denominator) in integers: exact, and without a Fraction per product.
+
+    The hot loops (a county's contract lines and wages) multiply the integer ratios of their exact
+    Decimal factors (Decimal.as_integer_ratio) and round once here.
+    """
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    if numerator < 0:
+        return -((2 * -numerator + denominator) // (2 * denominator))
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 def floor_fraction(value: Fraction | Decimal | int) -> int:
@@ -64,22 +75,24 @@ def split_largest_remainder(
     """
     if pool_fen < 0:
         raise ValueError(f"Cannot split a negative pool {pool_name}: {pool_fen} fen.")
-    exact_weights = {key: Fraction(weight) for key, weight in weights.items()}
-    if any(weight < 0 for weight in exact_weights.values()):
+    ratios = {key: weight.as_integer_ratio() for key, weight in weights.items()}
+    if any(numerator < 0 for numerator, _denominator in ratios.values()):
         raise ValueError(f"A weight in the pool {pool_name} is negative.")
-    total = sum(exact_weights.values(), Fraction(0))
+    # Every weight as a whole number of 1/common: the floors and remainders are then integer divisions,
+    # and remainders over the one denominator compare exactly as the Fractions would.
+    common = math.lcm(*(denominator for _numerator, denominator in ratios.values())) if ratios else 1
+    units = {key: numerator * (common // denominator) for key, (numerator, denominator) in ratios.items()}
+    total = sum(units.values())
     if total == 0:
         if pool_fen == 0:
-            return dict.fromkeys(exact_weights, 0)
+            return dict.fromkeys(units, 0)
         name = f" {pool_name}" if pool_name else ""
         raise ValueError(f"Cannot split the pool{name} of {pool_fen} fen over a total weight of zero.")
     parts: dict = {}
     remainders: dict = {}
-    for key, weight in exact_weights.items():
-        share = pool_fen * weight / total
-        parts[key] = share.numerator // share.denominator
-        remainders[key] = share - parts[key]
+    for key, unit in units.items():
+        parts[key], remainders[key] = divmod(pool_fen * unit, total)
     leftover = pool_fen - sum(parts.values())
-    for key in sorted((k for k in remainders if exact_weights[k] > 0), key=lambda k: (-remainders[k], k))[:leftover]:
+    for key in sorted((k for k in remainders if units[k] > 0), key=lambda k: (-remainders[k], k))[:leftover]:
         parts[key] += 1
     return parts

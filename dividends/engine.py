@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
-from collective.money import floor_fraction, round_half_up, split_largest_remainder
+from collective.money import floor_fraction, round_half_up_ratio, split_largest_remainder
 
 # Category codes the engine needs (the ledger's TextChoices use the same values).
 LAND_OPERATION = "land_operation"
@@ -225,19 +225,24 @@ class CompanyResult:
 
 def rent_for_line(line: ContractLineInput) -> int:
     """Step 1: round_half_up(area * rent per mu for Y * days active in Y / days in Y), in fen."""
-    return round_half_up(Fraction(line.area_mu) * Fraction(line.rent_per_mu_fen) * line.days_active / line.days_in_year)
+    area, area_denominator = line.area_mu.as_integer_ratio()
+    rent, rent_denominator = line.rent_per_mu_fen.as_integer_ratio()
+    return round_half_up_ratio(area * rent * line.days_active, area_denominator * rent_denominator * line.days_in_year)
 
 
 def wage_for_line(line: LabourLineInput) -> int:
     """Step 2: round_half_up(days * day wage), in fen."""
-    return round_half_up(Fraction(line.days) * line.day_wage_fen)
+    days, denominator = line.days.as_integer_ratio()
+    return round_half_up_ratio(days * line.day_wage_fen, denominator)
 
 
 def land_weight(line: ContractLineInput) -> Fraction:
     """Step 3's weight: mu-days (area * days active in Y), times the contract's profit-share weight."""
     if not line.profit_share:
         return Fraction(0)
-    return Fraction(line.area_mu) * line.days_active * Fraction(line.profit_share_weight)
+    area, area_denominator = line.area_mu.as_integer_ratio()
+    weight, weight_denominator = line.profit_share_weight.as_integer_ratio()
+    return Fraction(area * line.days_active * weight, area_denominator * weight_denominator)
 
 
 def take(amount_fen: int, rate: Decimal) -> int:

@@ -542,7 +542,8 @@ class RunChunk(models.Model):
 # never by people. A foreign-key constraint would check and lock the referenced row once per written
 # row (about 9 µs each on PostgreSQL here: seconds per run, more than the write itself), so these
 # references are plain indexed columns; Django still PROTECTs households and associations they
-# name. The payouts, which people and banks act on, keep their constraints (docs/scaling.md).
+# name (docs/scaling.md). The payouts are written the same way; the finish step checks their
+# references set-based, one anti-join per reference, before the run is marked computed.
 FROZEN_FK = {"db_constraint": False}
 
 
@@ -721,14 +722,26 @@ class Payout(models.Model):
 
     # The run's and the association's own indexes would only repeat the leading columns of the unique
     # (run, household) and the (run, association) indexes: a million payouts are written without them.
+    # No row-by-row key checks (FROZEN_FK): dividends.services.compute.check_payout_references checks
+    # every reference of a run's payouts in one query each.
     run = models.ForeignKey(
-        DistributionRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="payouts", db_index=False
+        DistributionRun,
+        verbose_name=_("run"),
+        on_delete=models.CASCADE,
+        related_name="payouts",
+        db_index=False,
+        **FROZEN_FK,
     )
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="payouts"
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="payouts", **FROZEN_FK
     )
     association = models.ForeignKey(
-        Organisation, verbose_name=_("association"), on_delete=models.PROTECT, related_name="+", db_index=False
+        Organisation,
+        verbose_name=_("association"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        **FROZEN_FK,
     )
     rent_fen = models.BigIntegerField(_("rent (fen)"), default=0)
     land_dividend_fen = models.BigIntegerField(_("land dividend (fen)"), default=0)

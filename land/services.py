@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collective.models import Household, Member, Organisation
-from collective.money import format_yuan, round_half_up
+from collective.money import format_yuan, round_half_up, round_half_up_ratio
 from land.models import (
     EXPIRY_NOTICE_DAYS,
     ContractParcel,
@@ -180,21 +180,28 @@ def _lines_of(
     if days == 0:
         return []
     rent_per_mu = rent_per_mu_for_year(contract=contract, year=year)
+    rent_numerator, rent_denominator = rent_per_mu.as_integer_ratio()
     year_days = days_in_year(year)
-    household = contract.household
+    # contract_lines_for_year annotates the household's code and association instead of loading it.
+    household_code = getattr(contract, "household_code", None)
+    if household_code is None:
+        household_code, association_id = contract.household.code, contract.household.association_id
+    else:
+        association_id = contract.household_association_id
     if parcels is None:
         parcels = [(line.parcel.code, line.area_mu) for line in contract.lines.all()]
     lines = []
     for parcel_code, area_mu in sorted(parcels, key=lambda parcel: parcel[0]):
-        rent = round_half_up(Fraction(area_mu) * Fraction(rent_per_mu) * days / year_days)
+        area, area_denominator = area_mu.as_integer_ratio()
+        rent = round_half_up_ratio(area * rent_numerator * days, area_denominator * rent_denominator * year_days)
         lines.append(
             ContractLine(
                 contract_id=contract.pk,
                 contract_number=contract.number,
                 parcel_code=parcel_code,
-                household_id=household.pk,
-                household_code=household.code,
-                association_id=household.association_id,
+                household_id=contract.household_id,
+                household_code=household_code,
+                association_id=association_id,
                 area_mu=area_mu,
                 rent_per_mu_fen=rent_per_mu,
                 days_active=days,
@@ -229,10 +236,32 @@ def contract_lines_for_year(*, transferee: Organisation, year: int) -> list[Cont
         contract__in=in_force.values("pk")
     ).values_list("contract_id", "parcel__code", "area_mu"):
         parcels[contract_id].append((parcel_code, area_mu))
+    contracts = (
+        in_force.distinct()
+        .only(*RENT_FIELDS)
+        .annotate(household_code=F("household__code"), household_association_id=F("household__association_id"))
+        .order_by("number")
+    )
     lines: list[ContractLine] = []
-    for contract in in_force.distinct().select_related("household").order_by("number"):
+    for contract in contracts:
         lines.extend(_lines_of(contract, year, parcels[contract.pk]))
     return lines
+
+
+# What the rent of a year needs of a contract (a county's contracts are read with these only).
+RENT_FIELDS = (
+    "number",
+    "household_id",
+    "status",
+    "start_date",
+    "end_date",
+    "terminated_on",
+    "rent_per_mu_fen",
+    "escalation_percent",
+    "escalation_every_years",
+    "profit_share",
+    "profit_share_weight",
+)
 
 
 def contract_rent_for_year(*, contract: LandTransferContract, year: int) -> int:
@@ -928,21 +957,8 @@ def record_labour(
 
 
 def wage_fen(*, days: Decimal, day_wage_fen: int) -> int:
-    return round_half_up(Fraction(days) * day_wage_fen)
-
-
-def _labour_line(record: LabourRecord) -> LabourLine:
-    return LabourLine(
-        record_id=record.pk,
-        household_id=record.household_id,
-        household_code=record.household.code,
-        association_id=record.household.association_id,
-        member_name=record.member.name,
-        work_date=record.work_date,
-        days=record.days,
-        day_wage_fen=record.day_wage_fen,
-        wage_fen=wage_fen(days=record.days, day_wage_fen=record.day_wage_fen),
-    )
+    numerator, denominator = Decimal(days).as_integer_ratio()
+    return round_half_up_ratio(numerator * day_wage_fen, denominator)
 
 
 def labour_lines_for_year(*, employer: Organisation, year: int) -> list[LabourLine]:
@@ -952,10 +968,32 @@ def labour_lines_for_year(*, employer: Organisation, year: int) -> list[LabourLi
     """
     records = (
         LabourRecord.objects.filter(employer=employer, work_date__year=year)
-        .select_related("household", "member")
         .order_by("household__code", "work_date", "pk")
+        .values_list(
+            "pk",
+            "household_id",
+            "household__code",
+            "household__association_id",
+            "member__name",
+            "work_date",
+            "days",
+            "day_wage_fen",
+        )
     )
-    return [_labour_line(record) for record in records]
+    return [
+        LabourLine(
+            record_id=pk,
+            household_id=household_id,
+            household_code=household_code,
+            association_id=association_id,
+            member_name=member_name,
+            work_date=work_date,
+            days=days,
+            day_wage_fen=day_wage_fen,
+            wage_fen=wage_fen(days=days, day_wage_fen=day_wage_fen),
+        )
+        for pk, household_id, household_code, association_id, member_name, work_date, days, day_wage_fen in records
+    ]
 
 
 def labour_totals(*, records: Iterable[LabourRecord]) -> list[HouseholdLabourTotal]:

@@ -25,6 +25,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collective.models import Household, Organisation
 from dividends import engine
 from dividends.engine import DistributionError
 from dividends.models import (
@@ -819,6 +820,7 @@ def finish_run(*, run_id: int) -> None:
                 return
             hand_out_leftovers(run)
             build_payouts(run)
+            check_payout_references(run)
             check_pools(run)
             if connection.vendor == "postgresql":
                 # Pages look a household's lines up in these tables at once: with statistics from before
@@ -947,6 +949,30 @@ def build_payouts(run: DistributionRun) -> None:
             """,
             [Payout.Status.PENDING, run.pk],
         )
+
+
+def check_payout_references(run: DistributionRun) -> None:
+    """Refuse a run whose payouts name a household or association that does not exist.
+
+    The payouts' references are not checked row by row by the database (models.FROZEN_FK): a million
+    rows would cost a key lookup and a row lock each. One anti-join per reference checks them all.
+    """
+    payouts = connection.ops.quote_name(Payout._meta.db_table)
+    references = (
+        ("household_id", Household, _("A payout of this run names household id %(id)s, which does not exist.")),
+        ("association_id", Organisation, _("A payout of this run names association id %(id)s, which does not exist.")),
+    )
+    for column, model, message in references:
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.{column} FROM {payouts} p WHERE p.run_id = %s "
+                f"AND NOT EXISTS (SELECT 1 FROM {table} r WHERE r.id = p.{column}) LIMIT 1",
+                [run.pk],
+            )
+            missing = cursor.fetchone()
+        if missing:
+            raise DistributionError(message % {"id": missing[0]})
 
 
 def check_pools(run: DistributionRun) -> None:
