@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -120,10 +122,33 @@ class CSVRenderer(renderers.BaseRenderer):
 # --- Pagination ----------------------------------------------------------------------------------
 
 
+class StablePaginator(Paginator):
+    """Django's paginator, told the count when the view read it with its totals, and able to read a page
+    keys first: the page's keys in the list's order over the narrow join the order needs, then those rows
+    with their relations, in one query (`WHERE pk IN (SELECT pk ... ORDER BY ... LIMIT ... OFFSET ...)`).
+    Sorting every filtered row with all the columns of its relations is what that saves."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, keys_first: bool = False, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:
+            self.count = count
+        self.keys_first = keys_first
+
+    def page(self, number):
+        if not self.keys_first:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = self.object_list.values("pk")[bottom : bottom + self.per_page]
+        return self._get_page(self.object_list.filter(pk__in=keys), number, self)
+
+
 class StablePagination(PageNumberPagination):
     """Pages of 50 (page_size up to 1000). JSON gets the envelope; CSV gets the rows and the envelope in headers.
 
-    A view that defines `get_totals(rows)` and `totals_schema` adds `totals` over all the filtered rows.
+    A view that defines `get_totals(rows)` and `totals_schema` adds `totals` over all the filtered rows;
+    one that defines `get_count_and_totals(rows)` reads the count with them, in the same query. A view
+    with `page_keys_first = True` reads its page keys first (StablePaginator).
     """
 
     page_size_query_param = "page_size"
@@ -131,7 +156,14 @@ class StablePagination(PageNumberPagination):
     totals_schema: dict | None = None
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.totals = view.get_totals(queryset) if view is not None and hasattr(view, "get_totals") else None
+        count, self.totals = None, None
+        if view is not None and hasattr(view, "get_count_and_totals"):
+            count, self.totals = view.get_count_and_totals(queryset)
+        elif view is not None and hasattr(view, "get_totals"):
+            self.totals = view.get_totals(queryset)
+        self.django_paginator_class = partial(
+            StablePaginator, count=count, keys_first=getattr(view, "page_keys_first", False)
+        )
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -302,12 +302,15 @@ class PayoutViewSet(ScopedReadOnlyViewSet):
     filterset_class = filters.PayoutFilter
     pagination_class = pagination_with_totals(total=YUAN_SCHEMA, total_fen=FEN_SCHEMA)
     ordering = ("run_id", "household__code", "pk")
+    # The order needs each filtered payout's household code: sort the keys, not the rows with their runs.
+    page_keys_first = True
 
     def scoped_queryset(self):
         return Payout.objects.visible_to(self.request.user).select_related("run", "household", "association")
 
-    def get_totals(self, queryset) -> dict:
-        return _money(queryset.order_by().aggregate(total=Sum("total_fen"))["total"], "total")
+    def get_count_and_totals(self, queryset) -> tuple[int, dict]:
+        figures = queryset.order_by().aggregate(count=Count("*"), total=Sum("total_fen"))
+        return figures["count"], _money(figures["total"], "total")
 
 
 @extend_schema_view(
