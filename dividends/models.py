@@ -772,7 +772,12 @@ class Payout(models.Model):
                 name="payout_total_is_sum_of_parts",
             ),
         ]
-        indexes = [models.Index(fields=["run", "association"], name="payout_run_association")]
+        indexes = [
+            models.Index(fields=["run", "association"], name="payout_run_association"),
+            # A village official's payouts of every run (the API list, its count and totals): by
+            # association first, with the total as a last key so the count and totals are read from the index alone.
+            models.Index(fields=["association", "run", "total_fen"], name="payout_association_run"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.total_fen}"
