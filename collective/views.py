@@ -248,6 +248,8 @@ def household_list(request):
             "query_string": query_string.urlencode(),
             "can_change": request.user.is_village_official,
             "find_form": FindByIdForm(),
+            # Decided once, not per row: a form field's truth renders its widget's choices.
+            "show_association": "association" in form.fields,
         },
     )
 
