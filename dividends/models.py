@@ -772,12 +772,11 @@ class Payout(models.Model):
                 name="payout_total_is_sum_of_parts",
             ),
         ]
-        indexes = [
-            models.Index(fields=["run", "association"], name="payout_run_association"),
-            # A village official's payouts of every run (the API list, its count and totals): by
-            # association first, with the total as a last key so the count and totals are read from the index alone.
-            models.Index(fields=["association", "run", "total_fen"], name="payout_association_run"),
-        ]
+        # A run's payouts are found through the unique (run, household) index; a village official's
+        # payouts of every run or of one (the API list, its count and totals) through this one, by
+        # association first, with the total as a last key so the count and totals are read from the
+        # index alone. A (run, association) index would only cost the run another index to write.
+        indexes = [models.Index(fields=["association", "run", "total_fen"], name="payout_association_run")]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.total_fen}"

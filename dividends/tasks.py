@@ -33,12 +33,16 @@ def prepare_run_task(run_id: int) -> None:
     _guarded(run_id, lambda: prepare_run(run_id=run_id))
 
 
-@shared_task(name="dividends.compute_chunk", acks_late=True, **RETRY)
-def compute_chunk_task(run_id: int, number: int) -> None:
-    """Write one block of holders' floors and remainders."""
+@shared_task(name="dividends.compute_chunks", acks_late=True, **RETRY)
+def compute_chunks_task(run_id: int, numbers: list[int]) -> None:
+    """Write a few blocks of holders' floors and remainders, each block in its own transaction."""
     from dividends.services.compute import compute_chunk
 
-    _guarded(run_id, lambda: compute_chunk(run_id=run_id, number=number))
+    def compute_each() -> None:
+        for number in numbers:
+            compute_chunk(run_id=run_id, number=number)
+
+    _guarded(run_id, compute_each)
 
 
 @shared_task(name="dividends.finish_run", acks_late=True, **RETRY)

@@ -84,13 +84,34 @@ def enqueue_on_commit(callback) -> None:
     transaction.on_commit(callback)
 
 
-def _enqueue_chunks(run_id: int, numbers: Sequence[int]) -> None:
+def _enqueue_chunks(run_id: int, chunks: Sequence[tuple[int, int]]) -> None:
     from celery import group
 
-    from dividends.tasks import compute_chunk_task
+    from dividends.tasks import compute_chunks_task
 
-    if numbers:
-        group(compute_chunk_task.s(run_id, number) for number in numbers).apply_async()
+    batches = batch_chunks(chunks, settings.DIVIDENDS_CHUNK_HOUSEHOLDS)
+    if batches:
+        group(compute_chunks_task.s(run_id, numbers) for numbers in batches).apply_async()
+
+
+def batch_chunks(chunks: Sequence[tuple[int, int]], limit: int) -> list[list[int]]:
+    """Consecutive chunks, (number, holders), grouped up to `limit` holders a task.
+
+    A chunk never spans two associations, so a county of small villages would otherwise send one
+    task per village (333 for a million households): each task costs a message, a commit and a poll.
+    """
+    batches: list[list[int]] = []
+    current: list[int] = []
+    holders = 0
+    for number, size in chunks:
+        if current and holders + size > limit:
+            batches.append(current)
+            current, holders = [], 0
+        current.append(number)
+        holders += size
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _enqueue_finish(run_id: int) -> None:
@@ -134,7 +155,11 @@ def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None, enqueue:
                 if not enqueue:
                     return
                 # A redelivered prepare: the inputs are frozen; make sure the chunks were sent.
-                pending = list(run.chunks.filter(done=False).order_by("number").values_list("number", flat=True))
+                pending = list(
+                    run.chunks.filter(done=False)
+                    .order_by("number")
+                    .values_list("number", F("ordinal_to") - F("ordinal_from"))
+                )
                 if pending:
                     enqueue_on_commit(lambda: _enqueue_chunks(run_id, pending))
                 elif run.chunks_done >= run.chunks_total:
@@ -149,19 +174,19 @@ def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None, enqueue:
                 from dividends.inputs import gather_inputs
 
                 gathered = gather_inputs(run=run)
-            numbers = freeze_and_plan(run=run, gathered=gathered)
+            chunks = freeze_and_plan(run=run, gathered=gathered)
             if not enqueue:
                 return
-            if numbers:
-                enqueue_on_commit(lambda: _enqueue_chunks(run_id, numbers))
+            if chunks:
+                enqueue_on_commit(lambda: _enqueue_chunks(run_id, chunks))
             else:
                 enqueue_on_commit(lambda: _enqueue_finish(run_id))
     except DistributionError as error:
         fail_run(run_id=run_id, message=str(error))
 
 
-def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[int]:
-    """Write the frozen inputs and the pools; return the numbers of the chunks to compute."""
+def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[tuple[int, int]]:
+    """Write the frozen inputs and the pools; return the chunks to compute as (number, holders)."""
     company = engine.compute_company(gathered.company)
     for result in company.contract_lines:
         land_rent = gathered.land_rents.get(result.line.sort_key)
@@ -246,7 +271,7 @@ def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[i
     run.chunks_done = 0
     run.inputs_frozen_at = timezone.now()
     run.save(update_fields=["inputs", "figures", "notes", "chunks_total", "chunks_done", "inputs_frozen_at"])
-    return [chunk.number for chunk in chunks]
+    return [(chunk.number, chunk.ordinal_to - chunk.ordinal_from) for chunk in chunks]
 
 
 def _create_company_pools(run: DistributionRun, company: engine.CompanyResult) -> dict[str, Pool]:
@@ -958,16 +983,24 @@ def check_payout_references(run: DistributionRun) -> None:
     rows would cost a key lookup and a row lock each. One anti-join per reference checks them all.
     """
     payouts = connection.ops.quote_name(Payout._meta.db_table)
+    # Each household once per run; a few hundred associations, each named by thousands of payouts.
     references = (
-        ("household_id", Household, _("A payout of this run names household id %(id)s, which does not exist.")),
-        ("association_id", Organisation, _("A payout of this run names association id %(id)s, which does not exist.")),
+        (
+            f"SELECT household_id AS ref FROM {payouts} WHERE run_id = %s",
+            Household,
+            _("A payout of this run names household id %(id)s, which does not exist."),
+        ),
+        (
+            f"SELECT DISTINCT association_id AS ref FROM {payouts} WHERE run_id = %s",
+            Organisation,
+            _("A payout of this run names association id %(id)s, which does not exist."),
+        ),
     )
-    for column, model, message in references:
+    for named, model, message in references:
         table = connection.ops.quote_name(model._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT p.{column} FROM {payouts} p WHERE p.run_id = %s "
-                f"AND NOT EXISTS (SELECT 1 FROM {table} r WHERE r.id = p.{column}) LIMIT 1",
+                f"SELECT p.ref FROM ({named}) p WHERE NOT EXISTS (SELECT 1 FROM {table} r WHERE r.id = p.ref) LIMIT 1",
                 [run.pk],
             )
             missing = cursor.fetchone()
