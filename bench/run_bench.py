@@ -7,7 +7,8 @@ pages and the API on loopback under 8 concurrent clients (wrk, or a Python load 
 wrk is missing) against gunicorn with DEBUG off. Prints one table. docs/scaling.md reads it.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gantian_scale; the
-database is flushed), BENCH_BROKER_URL (default redis://127.0.0.1:6379/7; flushed), BENCH_SECONDS
+database is flushed), BENCH_BROKER_URL (default redis://127.0.0.1:6379/7; flushed), BENCH_CACHE_URL (default
+redis://127.0.0.1:6379/8; flushed), BENCH_SECONDS
 (load per endpoint, default 10).
 """
 
@@ -30,6 +31,7 @@ from urllib.parse import urlparse
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gantian_scale")
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/7")
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/8")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 # A key for this benchmark only: sessions are made here and read by gunicorn, so both need it.
@@ -426,6 +428,8 @@ def measure_latency() -> list[LoadFigures]:
         # The API's per-session throttle (600/minute) would answer 429 to a load test.
         "API_SESSION_THROTTLE_RATE": "1000000/minute",
         "CONN_MAX_AGE": "60",
+        # The web processes share one cache, as in production (sessions, the API's throttles).
+        "CACHE_URL": CACHE_URL,
     }
     # Compressing 200 MB of vendor files takes minutes: once per checkout (`rm -r staticfiles` to redo it).
     if not (BASE_DIR / "staticfiles" / "staticfiles.json").exists():
@@ -535,6 +539,7 @@ def main() -> None:
     import redis
 
     redis.Redis.from_url(BROKER_URL).flushdb()
+    redis.Redis.from_url(CACHE_URL).flushdb()
     figures: list[SizeFigures] = []
     for households in sizes:
         print(f"== {households:,} households", flush=True)

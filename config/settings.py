@@ -97,6 +97,14 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# One cache for every web process: the API's throttles count a key's requests across all of them,
+# and sessions are read from it before the database. Production runs several processes, so it must
+# set CACHE_URL (Redis); the embedded mode keeps the one process's memory.
+CACHE_URL = env.str("CACHE_URL", "") if DEBUG else env.str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "collective.User"

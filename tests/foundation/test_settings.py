@@ -9,7 +9,8 @@ PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']), "
     "'eager': s.CELERY_TASK_ALWAYS_EAGER, 'broker': s.CELERY_BROKER_URL, 'debug': s.DEBUG, "
-    "'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE}))"
+    "'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'cache': s.CACHES['default']['BACKEND'], "
+    "'sessions': s.SESSION_ENGINE}))"
 )
 
 
@@ -33,6 +34,7 @@ def production_env() -> dict:
         "PII_HASH_KEY": "production-hash-key",
         "DATABASE_URL": "postgres://gantian:secret@db:5432/gantian",
         "CELERY_BROKER_URL": "redis://redis:6379/0",
+        "CACHE_URL": "redis://redis:6379/1",
     }
 
 
@@ -43,6 +45,8 @@ def test_embedded_mode_is_the_default():
     assert loaded["eager"] is True
     assert loaded["language"] == "zh-hans"
     assert loaded["tz"] == "Asia/Shanghai"
+    assert loaded["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert loaded["sessions"] == "django.contrib.sessions.backends.db"
 
 
 def test_production_mode_uses_postgresql_and_a_real_broker():
@@ -52,6 +56,21 @@ def test_production_mode_uses_postgresql_and_a_real_broker():
     assert loaded["eager"] is False
     assert loaded["broker"] == "redis://redis:6379/0"
     assert loaded["debug"] is False
+    # Every web process counts the API's throttles in one Redis cache and reads sessions from it first.
+    assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert loaded["sessions"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_production_refuses_to_start_without_a_shared_cache():
+    env = production_env()
+    del env["CACHE_URL"]
+    clean = {key: value for key, value in os.environ.items() if key != "CACHE_URL"}
+    clean.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=settings.BASE_DIR, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "CACHE_URL" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
