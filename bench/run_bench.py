@@ -8,7 +8,7 @@ wrk is missing) against gunicorn with DEBUG off. Prints one table. docs/scaling.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gantian_scale; the
 database is flushed), BENCH_BROKER_URL (default redis://127.0.0.1:6379/7; flushed), BENCH_CACHE_URL (default
-redis://127.0.0.1:6379/8; flushed), BENCH_SECONDS
+redis://127.0.0.1:6379/8; flushed), BENCH_GUNICORN (gunicorn's worker options, default "-w 4"), BENCH_SECONDS
 (load per endpoint, default 10).
 """
 
@@ -435,7 +435,16 @@ def measure_latency() -> list[LoadFigures]:
     if not (BASE_DIR / "staticfiles" / "staticfiles.json").exists():
         manage("collectstatic", "--noinput", "-v0", env=web_env)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "4", "--log-level=warning"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level=warning",
+            *os.environ.get("BENCH_GUNICORN", "-w 4").split(),
+        ],
         cwd=BASE_DIR,
         env=web_env,
         start_new_session=True,
