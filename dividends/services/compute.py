@@ -21,7 +21,8 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Min, Q, Sum, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -843,10 +844,12 @@ def finish_run(*, run_id: int) -> None:
                 or run.chunks_done < run.chunks_total
             ):
                 return
-            hand_out_leftovers(run)
+            stats = part_stats(run)
+            if hand_out_leftovers(run, stats):
+                stats = part_stats(run)
             build_payouts(run)
             check_payout_references(run)
-            check_pools(run)
+            check_pools(run, stats)
             if connection.vendor == "postgresql":
                 # Pages look a household's lines up in these tables at once: with statistics from before
                 # the million new rows the planner would scan the whole run for one household.
@@ -861,25 +864,45 @@ def finish_run(*, run_id: int) -> None:
         fail_run(run_id=run_id, message=str(error))
 
 
-def hand_out_leftovers(run: DistributionRun) -> None:
+def part_stats(run: DistributionRun) -> dict[int, dict]:
+    """Each pool's lines in one pass over the run's parts: what the left-over step and the pool checks read.
+
+    On PostgreSQL also the ranking check of the left-over fen: a line's rank key is
+    remainder * 2^32 + (2^32 - 1 - ordinal); in a pool handed out right, the lowest key of the lines
+    that got a fen is above the highest key of those that did not.
+    """
+    aggregates = {
+        "floors": Sum("floor_fen"),
+        "lines": Count("id"),
+        "extra": Sum(F("amount_fen") - F("floor_fen")),
+        "odd": Count("id", filter=~Q(amount_fen=F("floor_fen")) & ~Q(amount_fen=F("floor_fen") + 1)),
+        "total": Sum("amount_fen"),
+        "collective": Sum("amount_fen", filter=Q(household__isnull=True)),
+    }
+    if connection.vendor == "postgresql":
+        key = ExpressionWrapper(
+            Cast("remainder", RANK_KEY) * Value(2**32) + (Value(2**32 - 1) - F("ordinal")), output_field=RANK_KEY
+        )
+        aggregates["lowest_reached"] = Min(key, filter=Q(amount_fen__gt=F("floor_fen")))
+        aggregates["highest_not_reached"] = Max(key, filter=Q(amount_fen=F("floor_fen")))
+    return {
+        row["pool_id"]: row
+        for row in PayoutPart.objects.filter(run=run).values("pool_id").annotate(**aggregates).order_by()
+    }
+
+
+RANK_KEY = DecimalField(max_digits=40, decimal_places=0)
+
+
+def hand_out_leftovers(run: DistributionRun, stats: Mapping[int, dict] | None = None) -> bool:
     """The remainder step, global over each pool: ORDER BY remainder DESC, then the stable code order.
 
     Where the chunks already wrote the amounts planned before them, this only checks that exactly the
     pool's left-over fen went, one each, to the lines that rank first; any other pool's lines are set
-    back to their floors and handed the left-over fen here, by the ranking itself.
+    back to their floors and handed the left-over fen here, by the ranking itself. Returns whether it
+    changed any line.
     """
-    stats = {
-        row["pool_id"]: row
-        for row in PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
-        .values("pool_id")
-        .annotate(
-            floors=Sum("floor_fen"),
-            lines=Count("id"),
-            extra=Sum(F("amount_fen") - F("floor_fen")),
-            odd=Count("id", filter=~Q(amount_fen=F("floor_fen")) & ~Q(amount_fen=F("floor_fen") + 1)),
-        )
-        .order_by()
-    }
+    stats = part_stats(run) if stats is None else stats
     pending = []
     for pool in run.pools.filter(kind=engine.POOL_SPLIT).select_related("association"):
         row = stats.get(pool.pk) or {"floors": 0, "lines": 0, "extra": 0, "odd": 0}
@@ -892,12 +915,16 @@ def hand_out_leftovers(run: DistributionRun) -> None:
             )
         if leftover != pool.leftover_fen:
             Pool.objects.filter(pk=pool.pk).update(leftover_fen=leftover)
-        if row["odd"] or (row["extra"] or 0) != leftover or (leftover and connection.vendor != "postgresql"):
+        lowest, highest = row.get("lowest_reached"), row.get("highest_not_reached")
+        if (
+            row["odd"]
+            or (row["extra"] or 0) != leftover
+            or (leftover and connection.vendor != "postgresql")
+            or (lowest is not None and highest is not None and lowest <= highest)
+        ):
             pending.append(pool.pk)
-    if connection.vendor == "postgresql":
-        pending += _misranked_pools(run, [pool_id for pool_id, row in stats.items() if pool_id not in pending])
     if not pending:
-        return
+        return False
     parts = PayoutPart._meta.db_table
     pools = Pool._meta.db_table
     PayoutPart.objects.filter(pool_id__in=pending).exclude(amount_fen=F("floor_fen")).update(amount_fen=F("floor_fen"))
@@ -919,34 +946,7 @@ def hand_out_leftovers(run: DistributionRun) -> None:
             """,
             [run.pk, engine.SHARE_DIVIDEND, *pending],
         )
-
-
-def _misranked_pools(run: DistributionRun, pool_ids: Sequence[int]) -> list[int]:
-    """Pools whose +1 lines do not all rank above the lines without (remainder DESC, ordinal ASC).
-
-    One pass: a line's rank key is remainder * 2^32 + (2^32 - 1 - ordinal); the lowest key of the lines
-    that got a fen must be above the highest key of those that did not.
-    """
-    if not pool_ids:
-        return []
-    parts = connection.ops.quote_name(PayoutPart._meta.db_table)
-    key = "(remainder::numeric * 4294967296 + (4294967295 - ordinal))"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT pool_id FROM (
-                SELECT pool_id,
-                    MIN({key}) FILTER (WHERE amount_fen > floor_fen) AS lowest_reached,
-                    MAX({key}) FILTER (WHERE amount_fen = floor_fen) AS highest_not_reached
-                FROM {parts}
-                WHERE run_id = %s AND part = %s AND pool_id = ANY(%s)
-                GROUP BY pool_id
-            ) ranks
-            WHERE lowest_reached <= highest_not_reached
-            """,
-            [run.pk, engine.SHARE_DIVIDEND, list(pool_ids)],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    return True
 
 
 def build_payouts(run: DistributionRun) -> None:
@@ -1008,8 +1008,11 @@ def check_payout_references(run: DistributionRun) -> None:
             raise DistributionError(message % {"id": missing[0]})
 
 
-def check_pools(run: DistributionRun) -> None:
-    """Refuse to complete unless every pool equals the sum of its lines, to the fen (DESIGN.md §3)."""
+def check_pools(run: DistributionRun, stats: Mapping[int, dict] | None = None) -> None:
+    """Refuse to complete unless every pool equals the sum of its lines, to the fen (DESIGN.md §3).
+
+    stats: part_stats(run) when the caller has read them since the last change to the lines.
+    """
     pools = list(run.pools.select_related("association"))
     by_kind = {(pool.kind, pool.association_id): pool for pool in pools}
     children: dict[int, int] = defaultdict(int)
@@ -1018,13 +1021,8 @@ def check_pools(run: DistributionRun) -> None:
             children[pool.parent_id] += pool.amount_fen
     part_sums: dict[int, int] = {}
     collective_sum = 0
-    for row in (
-        PayoutPart.objects.filter(run=run)
-        .values("pool_id")
-        .annotate(total=Sum("amount_fen"), collective=Sum("amount_fen", filter=Q(household__isnull=True)))
-        .order_by()
-    ):
-        part_sums[row["pool_id"]] = row["total"]
+    for pool_id, row in (part_stats(run) if stats is None else stats).items():
+        part_sums[pool_id] = row["total"]
         collective_sum += row["collective"] or 0
     payout_sums = Payout.objects.filter(run=run).aggregate(
         rent=Sum("rent_fen"), land=Sum("land_dividend_fen"), share=Sum("share_dividend_fen"), wages=Sum("wage_fen")

@@ -220,3 +220,25 @@ def test_households_without_anything_get_no_payout(appendix, compute):
     run = compute(appendix.policy)
     assert not run.payouts.filter(household=Household.objects.get(code="A01-009")).exists()
     assert run.payouts.count() == 5
+
+
+def test_the_finish_gives_left_over_fen_back_to_the_lines_that_rank_first(appendix, compute):
+    from django.db.models import F
+
+    from dividends.services.compute import finish_run
+
+    run = compute(appendix.policy)
+    expected = lines_of(run)
+    shares = PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
+    reached = shares.filter(amount_fen=F("floor_fen") + 1).order_by("pk").first()
+    passed_over = shares.filter(pool_id=reached.pool_id, amount_fen=F("floor_fen")).order_by("pk").first()
+    # A fen handed to a line that ranks below one that went without: the pool still adds up.
+    PayoutPart.objects.filter(pk=reached.pk).update(amount_fen=F("floor_fen"))
+    PayoutPart.objects.filter(pk=passed_over.pk).update(amount_fen=F("floor_fen") + 1)
+    DistributionRun.objects.filter(pk=run.pk).update(status=DistributionRun.Status.COMPUTING)
+
+    finish_run(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == DistributionRun.Status.COMPUTED
+    assert lines_of(run) == expected
