@@ -281,7 +281,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
             "payouts": Payout.objects.visible_to(request.user)
             .filter(run=run)
             .select_related("run", "household", "association")
-            .order_by("household__code", "pk"),
+            .order_by("household_code", "pk"),
             "complete": sees_every_line(request.user),
         }
         return Response(RunResultsSerializer(document).data)
@@ -301,7 +301,7 @@ class PayoutViewSet(ScopedReadOnlyViewSet):
     serializer_class = PayoutSerializer
     filterset_class = filters.PayoutFilter
     pagination_class = pagination_with_totals(total=YUAN_SCHEMA, total_fen=FEN_SCHEMA)
-    ordering = ("run_id", "household__code", "pk")
+    ordering = ("run_id", "household_code", "pk")
     # The order needs each filtered payout's household code: sort the keys, not the rows with their runs.
     page_keys_first = True
 

@@ -732,9 +732,18 @@ class Payout(models.Model):
         db_index=False,
         **FROZEN_FK,
     )
+    # A household's payouts of every run are found through the unique (household, run) index.
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="payouts", **FROZEN_FK
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        db_index=False,
+        **FROZEN_FK,
     )
+    # The household's code when the run was computed, as on the run's frozen lines: the lists are in
+    # this order, read from an index, instead of sorting every payout of the run by a joined code.
+    household_code = models.CharField(_("household code"), max_length=32)
     association = models.ForeignKey(
         Organisation,
         verbose_name=_("association"),
@@ -759,9 +768,9 @@ class Payout(models.Model):
     class Meta:
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
-        ordering = ["run", "household__code"]
+        ordering = ["run", "household_code"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "household"], name="payout_one_per_household"),
+            models.UniqueConstraint(fields=["household", "run"], name="payout_one_per_household"),
             models.CheckConstraint(
                 condition=Q(
                     total_fen=models.F("rent_fen")
@@ -772,11 +781,14 @@ class Payout(models.Model):
                 name="payout_total_is_sum_of_parts",
             ),
         ]
-        # A run's payouts are found through the unique (run, household) index; a village official's
-        # payouts of every run or of one (the API list, its count and totals) through this one, by
-        # association first, with the total as a last key so the count and totals are read from the
-        # index alone. A (run, association) index would only cost the run another index to write.
-        indexes = [models.Index(fields=["association", "run", "total_fen"], name="payout_association_run")]
+        # A run's payouts in list order; an association's payouts of every run or of one in list order,
+        # the total as a last key so a list's count and totals are read from the index alone.
+        indexes = [
+            models.Index(fields=["run", "household_code", "id"], name="payout_run_code"),
+            models.Index(
+                fields=["association", "run", "household_code", "id", "total_fen"], name="payout_association_run"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.total_fen}"

@@ -216,7 +216,7 @@ class RunSerializer(serializers.ModelSerializer):
 
 class PayoutSerializer(serializers.ModelSerializer):
     year = serializers.IntegerField(source="run.year", read_only=True)
-    household_code = serializers.CharField(source="household.code", read_only=True)
+    household_code = serializers.CharField(read_only=True)
     association_code = serializers.CharField(source="association.code", read_only=True)
     rent = YuanField(source="rent_fen")
     land_dividend = YuanField(source="land_dividend_fen")

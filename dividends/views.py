@@ -467,7 +467,7 @@ def payout_list(request, pk: int):
         Payout.objects.visible_to(request.user)
         .filter(run=run)
         .select_related("household", "association")
-        .order_by("household__code")
+        .order_by("household_code", "pk")
     )
     q = request.GET.get("q", "").strip()
     payouts = payouts.search(q)
@@ -522,7 +522,7 @@ def notice(request, pk: int, association_pk: int):
     payouts = (
         Payout.objects.filter(run=run, association=association)
         .select_related("household", "household__head")
-        .order_by("household__code")
+        .order_by("household_code", "pk")
     )
     pools = {pool.kind: pool for pool in run.pools.filter(association=association)}
     collective = PayoutPart.objects.filter(run=run, association=association, household__isnull=True).first()

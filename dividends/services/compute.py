@@ -958,19 +958,25 @@ def build_payouts(run: DistributionRun) -> None:
     def part_sum(part: str) -> str:
         return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
 
+    households = Household._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {payouts} WHERE run_id = %s", [run.pk])
         cursor.execute(
             f"""
-            INSERT INTO {payouts} (run_id, household_id, association_id, rent_fen, land_dividend_fen,
+            INSERT INTO {payouts} (run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen,
                 share_dividend_fen, wage_fen, total_fen, status, company_bank_reference, association_bank_reference)
-            SELECT run_id, household_id, MIN(association_id), {part_sum(engine.RENT)},
-                {part_sum(engine.LAND_DIVIDEND)}, {part_sum(engine.SHARE_DIVIDEND)}, {part_sum(engine.WAGES)},
-                SUM(amount_fen), %s, '', ''
-            FROM {parts}
-            WHERE run_id = %s AND household_id IS NOT NULL
-            GROUP BY run_id, household_id
-            HAVING MAX(ABS(amount_fen)) > 0
+            SELECT p.run_id, p.household_id, h.code, p.association_id, p.rent, p.land, p.share, p.wages, p.total,
+                %s, '', ''
+            FROM (
+                SELECT run_id, household_id, MIN(association_id) AS association_id, {part_sum(engine.RENT)} AS rent,
+                    {part_sum(engine.LAND_DIVIDEND)} AS land, {part_sum(engine.SHARE_DIVIDEND)} AS share,
+                    {part_sum(engine.WAGES)} AS wages, SUM(amount_fen) AS total
+                FROM {parts}
+                WHERE run_id = %s AND household_id IS NOT NULL
+                GROUP BY run_id, household_id
+                HAVING MAX(ABS(amount_fen)) > 0
+            ) p
+            JOIN {households} h ON h.id = p.household_id
             """,
             [Payout.Status.PENDING, run.pk],
         )

@@ -92,7 +92,7 @@ def payer_payouts(*, run: DistributionRun, payer: Organisation) -> QuerySet[Payo
         else:
             replaced = replaced.filter(association_paid_on__isnull=False).annotate(part=F("share_dividend_fen"))
         already = Coalesce(Subquery(replaced.values("part")[:1]), Value(0))
-    return payouts.annotate(already_paid_fen=already).order_by("household__code")
+    return payouts.annotate(already_paid_fen=already).order_by("household_code", "pk")
 
 
 def payment_rows(*, run: DistributionRun, payer: Organisation) -> Iterator[PaymentRow]:

@@ -247,10 +247,10 @@ def reverse_run(*, user: User, run: DistributionRun) -> DistributionRun:
         )
         cursor.execute(
             f"""
-            INSERT INTO {payouts} (run_id, household_id, association_id, rent_fen, land_dividend_fen,
+            INSERT INTO {payouts} (run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen,
                 share_dividend_fen, wage_fen, total_fen, status, company_bank_reference, association_bank_reference)
-            SELECT %s, household_id, association_id, -rent_fen, -land_dividend_fen, -share_dividend_fen, -wage_fen,
-                -total_fen, %s, '', ''
+            SELECT %s, household_id, household_code, association_id, -rent_fen, -land_dividend_fen,
+                -share_dividend_fen, -wage_fen, -total_fen, %s, '', ''
             FROM {payouts} WHERE run_id = %s
             """,
             [reversal.pk, Payout.Status.PENDING, run.pk],

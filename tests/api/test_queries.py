@@ -80,7 +80,12 @@ def grow(world, n: int, start: int, *, township, company, pear_association, farm
                 entry_date=date(2024, 1, 2),
             )
         payout = Payout.objects.create(
-            run=world.run, household=household, association=association, rent_fen=100, total_fen=100
+            run=world.run,
+            household=household,
+            household_code=household.code,
+            association=association,
+            rent_fen=100,
+            total_fen=100,
         )
         Objection.objects.create(
             run=world.run, household=household, payout=payout, amount_fen=100, raised_by=farmer, text="核对"

@@ -60,13 +60,19 @@ def small_case(company, association_a, association_b, accountant):
             Payout.objects.create(
                 run=run,
                 household=household,
+                household_code=household.code,
                 association=association,
                 share_dividend_fen=total,
                 total_fen=total,
                 status=Payout.Status.PAID if index < 2 else Payout.Status.PENDING,
             )
             Payout.objects.create(
-                run=reversed_run, household=household, association=association, share_dividend_fen=7, total_fen=7
+                run=reversed_run,
+                household=household,
+                household_code=household.code,
+                association=association,
+                share_dividend_fen=7,
+                total_fen=7,
             )
     books = [
         (association_a, "revenue", "services", 6_000_000, date(2024, 3, 1)),

@@ -14,9 +14,9 @@ def _orphan_payout(run: DistributionRun, *, household_id: int, association_id: i
     """A payout row naming ids nothing has: only raw SQL can write one, as a bug in the run's SQL would."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Payout._meta.db_table} (run_id, household_id, association_id, rent_fen, land_dividend_fen, "
-            "share_dividend_fen, wage_fen, total_fen, status, company_bank_reference, association_bank_reference) "
-            "VALUES (%s, %s, %s, 0, 0, 100, 0, 100, 'pending', '', '')",
+            f"INSERT INTO {Payout._meta.db_table} (run_id, household_id, household_code, association_id, rent_fen, "
+            "land_dividend_fen, share_dividend_fen, wage_fen, total_fen, status, company_bank_reference, "
+            "association_bank_reference) VALUES (%s, %s, 'ORPHAN', %s, 0, 0, 100, 0, 100, 'pending', '', '')",
             [run.pk, household_id, association_id],
         )
 

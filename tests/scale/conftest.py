@@ -130,6 +130,7 @@ class County:
             Payout(
                 run=self.run,
                 household=household,
+                household_code=household.code,
                 association=self.association,
                 rent_fen=300000,
                 share_dividend_fen=1000,

@@ -130,6 +130,7 @@ def _publish_runs(county, household, farmer, years) -> None:
         payout = Payout.objects.create(
             run=run,
             household=household,
+            household_code=household.code,
             association=association,
             rent_fen=120000,
             land_dividend_fen=5000,
@@ -210,6 +211,7 @@ def _publish_runs(county, household, farmer, years) -> None:
     Payout.objects.create(
         run=reversal,
         household=household,
+        household_code=household.code,
         association=association,
         rent_fen=-120000,
         land_dividend_fen=-5000,
