@@ -260,10 +260,10 @@ def bare_copy_seconds(rows: int) -> float:
 
     run_id = DistributionRun.objects.values_list("pk", flat=True).first()
     association_id = Organisation.objects.filter(code__startswith="SC-A").values_list("pk", flat=True).first()
-    household_ids = list(Household.objects.order_by("pk").values_list("pk", flat=True)[:rows])
+    households = list(Household.objects.order_by("pk").values_list("pk", "code")[:rows])
     columns = (
-        "run_id, household_id, association_id, rent_fen, land_dividend_fen, share_dividend_fen, wage_fen, "
-        "total_fen, status, company_bank_reference, association_bank_reference"
+        "run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen, share_dividend_fen, "
+        "wage_fen, total_fen, status, company_bank_reference, association_bank_reference"
     )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_copy_payout")
@@ -281,9 +281,10 @@ def bare_copy_seconds(rows: int) -> float:
             connection.cursor() as cursor,
             cursor.copy(f"COPY bench_copy_payout ({columns}) FROM STDIN") as copy,
         ):
-            for index, household_id in enumerate(household_ids):
+            for index, (household_id, household_code) in enumerate(households):
                 share = 10_000 + index % 9_000
-                copy.write_row((run_id, household_id, association_id, 0, 0, share, 0, share, "pending", "", ""))
+                row = (run_id, household_id, household_code, association_id, 0, 0, share, 0, share, "pending", "", "")
+                copy.write_row(row)
         # Timed to the end of the COMMIT, as the run is: rows are written when they are committed.
         return time.perf_counter() - started
     finally:
