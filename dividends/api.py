@@ -281,6 +281,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
             "payouts": Payout.objects.visible_to(request.user)
             .filter(run=run)
             .select_related("run", "household", "association")
+            .defer(*RUN_DOCUMENTS)
             .order_by("household_code", "pk"),
             "complete": sees_every_line(request.user),
         }
@@ -290,6 +291,11 @@ class RunViewSet(ScopedReadOnlyViewSet):
         if self.action == "payouts":
             return data["payouts"]
         return [data]
+
+
+# A run's frozen inputs, figures and notes (tens of kilobytes for a county): a payout's row needs its
+# run's year, not these, once per row.
+RUN_DOCUMENTS = ("run__inputs", "run__figures", "run__notes")
 
 
 @extend_schema_view(
@@ -302,11 +308,15 @@ class PayoutViewSet(ScopedReadOnlyViewSet):
     filterset_class = filters.PayoutFilter
     pagination_class = pagination_with_totals(total=YUAN_SCHEMA, total_fen=FEN_SCHEMA)
     ordering = ("run_id", "household_code", "pk")
-    # The order needs each filtered payout's household code: sort the keys, not the rows with their runs.
+    # The page's keys in list order from an index, then those rows with their relations.
     page_keys_first = True
 
     def scoped_queryset(self):
-        return Payout.objects.visible_to(self.request.user).select_related("run", "household", "association")
+        return (
+            Payout.objects.visible_to(self.request.user)
+            .select_related("run", "household", "association")
+            .defer(*RUN_DOCUMENTS)
+        )
 
     def get_count_and_totals(self, queryset) -> tuple[int, dict]:
         figures = queryset.order_by().aggregate(count=Count("*"), total=Sum("total_fen"))

@@ -173,6 +173,8 @@ def build_household_statements(
     payouts = (
         Payout.objects.filter(household=household, run__status__in=DistributionRun.PUBLISHED_STATUSES)
         .select_related("run__company", "run__reverses")
+        # A county run's frozen inputs and figures are tens of kilobytes; a statement reads neither.
+        .defer("run__inputs", "run__figures", "run__reverses__inputs", "run__reverses__figures")
         .order_by("run_id")
     )
     if years is not None:
