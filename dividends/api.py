@@ -280,7 +280,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
             "share_lines": lines["share_lines"],
             "payouts": Payout.objects.visible_to(request.user)
             .filter(run=run)
-            .select_related("run", "household", "association")
+            .select_related("run", "association")
             .defer(*RUN_DOCUMENTS)
             .order_by("household_code", "pk"),
             "complete": sees_every_line(request.user),
@@ -314,7 +314,7 @@ class PayoutViewSet(ScopedReadOnlyViewSet):
     def scoped_queryset(self):
         return (
             Payout.objects.visible_to(self.request.user)
-            .select_related("run", "household", "association")
+            .select_related("run", "association")
             .defer(*RUN_DOCUMENTS)
         )
 
