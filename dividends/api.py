@@ -312,11 +312,7 @@ class PayoutViewSet(ScopedReadOnlyViewSet):
     page_keys_first = True
 
     def scoped_queryset(self):
-        return (
-            Payout.objects.visible_to(self.request.user)
-            .select_related("run", "association")
-            .defer(*RUN_DOCUMENTS)
-        )
+        return Payout.objects.visible_to(self.request.user).select_related("run", "association").defer(*RUN_DOCUMENTS)
 
     def get_count_and_totals(self, queryset) -> tuple[int, dict]:
         figures = queryset.order_by().aggregate(count=Count("*"), total=Sum("total_fen"))
