@@ -17,6 +17,7 @@ from association.models import (
 )
 from collective.models import Member, Organisation
 from collective.money import yuan_to_fen
+from collective.spreadsheets import SpreadsheetField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 KG_INPUT = forms.NumberInput(attrs={"inputmode": "numeric", "min": "0", "step": "1"})
@@ -256,12 +257,4 @@ class ImportForm(forms.Form):
         choices=[(Kind.HARVESTS, _("Harvests")), (Kind.ATTENDANCE, _("Training attendance"))],
         widget=forms.RadioSelect,
     )
-    file = forms.FileField(
-        label=_("file (.xlsx or .csv)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"})
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise ValidationError(_("Upload an .xlsx or .csv file."))
-        return upload
+    file = SpreadsheetField(label=_("file (.xlsx or .csv)"))

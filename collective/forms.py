@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from collective.models import Household, Member, Organisation, ShareType
 from collective.resident_id import validate_id_number
 from collective.services import id_number_in_use
+from collective.spreadsheets import SpreadsheetField
 
 
 class LoginForm(AuthenticationForm):
@@ -382,7 +383,7 @@ class QuantificationForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Roster file (.xlsx or .csv)"))
+    file = SpreadsheetField(label=_("Roster file (.xlsx or .csv)"))
     opening_date = date_field(
         _("Date of the opening holdings"),
         required=False,
@@ -390,9 +391,3 @@ class ImportForm(forms.Form):
         help_text=_("Holdings in the file are issued on this date."),
     )
     check_only = forms.BooleanField(label=_("Only check the file, import nothing"), required=False)
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise ValidationError(_("Upload an .xlsx or a .csv file."))
-        return upload

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
@@ -26,8 +27,37 @@ FULL_WIDTH_BRACKETS = str.maketrans({"\uff08": "(", "\uff09": ")"})
 CHUNK = 64 * 1024
 
 
+SHEET_TYPES = (".xlsx", ".csv")
+MAX_SHEET_BYTES = 10 * 1024 * 1024
+
+
 class SpreadsheetUnreadable(ValidationError):
     """The upload is not an .xlsx workbook or .csv text that can be read."""
+
+
+class SpreadsheetField(forms.FileField):
+    """The file of an import form: an .xlsx or .csv of at most 10 MB, refused at once otherwise.
+
+    The browser's file picker offers only those types; read_sheet reads what this lets through.
+    """
+
+    default_error_messages = {
+        "file_type": _("Upload an .xlsx or .csv file."),
+        "too_large": _("The file is larger than 10 MB; split it."),
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ",".join(SHEET_TYPES)}))
+        super().__init__(**kwargs)
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        if not value.name.lower().endswith(SHEET_TYPES):
+            raise ValidationError(self.error_messages["file_type"], code="file_type")
+        if value.size > MAX_SHEET_BYTES:
+            raise ValidationError(self.error_messages["too_large"], code="too_large")
 
 
 @dataclass(frozen=True)
@@ -54,7 +84,7 @@ def read_sheet(upload, filename: str | None = None) -> Iterator[tuple[int, list]
     elif name.endswith(".csv"):
         yield from _csv_rows(upload)
     else:
-        raise SpreadsheetUnreadable(_("Upload an .xlsx or .csv file."), code="file_type")
+        raise SpreadsheetUnreadable(SpreadsheetField.default_error_messages["file_type"], code="file_type")
 
 
 def _xlsx_rows(upload) -> Iterator[tuple[int, list]]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collective.models import Organisation, User
 from collective.money import fen_to_yuan_string, yuan_to_fen
+from collective.spreadsheets import SpreadsheetField
 from dividends.models import DistributionPolicy, LedgerEntry
 from dividends.services.policies import validate_policy
 
@@ -99,7 +100,7 @@ class LedgerEntryForm(forms.Form):
 
 class LedgerImportForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=Organisation.objects.none())
-    file = forms.FileField(
+    file = SpreadsheetField(
         label=_("File (.xlsx or .csv)"),
         help_text=_(
             "First row: date, direction (revenue/expense), category, rental source, amount (yuan), counterparty, "

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collective.models import Household, Member, Organisation
 from collective.money import fen_to_yuan_string, yuan_to_fen
+from collective.spreadsheets import SpreadsheetField
 from land.models import LandTransferContract, Parcel
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -341,18 +342,10 @@ class LabourForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
+    file = SpreadsheetField(
         label=_("file (.xlsx or .csv)"),
         help_text=_("The first row holds the column names; nothing is saved unless every row is right."),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise ValidationError(_("Upload an .xlsx or a .csv file."))
-        if upload.size > 10 * 1024 * 1024:
-            raise ValidationError(_("The file is larger than 10 MB; split it."))
-        return upload
 
 
 class ParcelFilterForm(forms.Form):

@@ -140,3 +140,31 @@ def test_safe_cell_escapes_formula_like_text():
         "'+1", "'-2+3+cmd", "'@SUM(A1)", "'\tx", "'\rx", "李国华", 12, None, "-12.50",
     ]  # fmt: skip
     assert all(safe_cell(start + "A1").startswith("'") for start in FORMULA_START)
+
+
+def test_every_import_form_takes_its_file_through_the_one_spreadsheet_field():
+    from association.forms import ImportForm as PearImportForm
+    from collective.forms import ImportForm as RosterImportForm
+    from collective.spreadsheets import SpreadsheetField
+    from dividends.forms import LedgerImportForm
+    from land.forms import ImportForm as LandImportForm
+
+    for form in (RosterImportForm, LandImportForm, PearImportForm, LedgerImportForm):
+        field = form.base_fields["file"]
+        assert isinstance(field, SpreadsheetField), form
+        assert field.widget.attrs["accept"] == ".xlsx,.csv"
+
+
+def test_the_spreadsheet_field_refuses_other_types_and_files_over_10_mb_in_chinese():
+    from collective.spreadsheets import SpreadsheetField
+
+    field = SpreadsheetField()
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as refused:
+            field.clean(SimpleUploadedFile("roster.pdf", b"%PDF-1.7"))
+        assert refused.value.messages == ["请上传 .xlsx 或 .csv 文件。"]
+        with pytest.raises(ValidationError) as refused:
+            field.clean(SimpleUploadedFile("roster.csv", b"x" * (10 * 1024 * 1024 + 1)))
+        assert refused.value.messages == ["文件超过 10 MB，请拆分后上传。"]
+    accepted = SimpleUploadedFile("Roster.XLSX", xlsx_bytes(ROWS))
+    assert field.clean(accepted) is accepted
