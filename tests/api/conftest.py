@@ -34,12 +34,9 @@ household_b = dividends_fixtures.household_b
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle_counts_and_id_numbers():
-    """Throttle counts live in the cache: every test starts with none. The dividends builder draws ID
-    numbers from a module-wide sequence that many API tests would exhaust; each test gets it afresh
-    (its rows are rolled back, so numbers never clash)."""
+def _fresh_throttle_counts():
+    """Throttle counts live in the cache: every test starts with none."""
     cache.clear()
-    dividends_fixtures._sequence = iter(range(100, 999))
     yield
     cache.clear()
 

@@ -3,6 +3,7 @@ real services of collective, land and dividends; and a Celery worker that a test
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -26,14 +27,16 @@ from land.models import Parcel
 from tests.conftest import BASE_DIR, uses_real_services
 
 D = Decimal
-_sequence = iter(range(100, 999))
+_people = itertools.count()
 
 
 def id_number(birth_date: date, *, female: bool = False) -> str:
-    """A valid GB 11643 number for a synthetic person (region 530102, Kunming)."""
-    sequence = next(_sequence)
-    if (sequence % 2 == 0) != female:
-        sequence = next(_sequence)
+    """A valid GB 11643 number for a synthetic person (region 530102, Kunming).
+
+    The sequence's last digit is even for a woman and odd for a man; 449 people of each a birth date
+    before the numbers come round again, never within one test.
+    """
+    sequence = 100 + 2 * (next(_people) % 449) + (0 if female else 1)
     first = f"530102{birth_date:%Y%m%d}{sequence:03d}"
     return first + check_character(first)
 

@@ -18,13 +18,6 @@ household_a = dividends_fixtures.household_a
 household_b = dividends_fixtures.household_b
 
 
-@pytest.fixture(autouse=True)
-def _own_id_numbers(monkeypatch):
-    """Give each test fresh synthetic ID numbers: the dividends fixtures draw them from one counter of 899
-    for the whole session, which the tests reusing those fixtures would otherwise run dry."""
-    monkeypatch.setattr(dividends_fixtures, "_sequence", iter(range(100, 999)))
-
-
 @pytest.fixture
 def computed(appendix, compute) -> DistributionRun:
     return compute(appendix.policy)
