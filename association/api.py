@@ -66,7 +66,8 @@ class ColdStoreViewSet(ScopedReadOnlyViewSet):
     def scoped_queryset(self):
         lots = StorageLot.objects.filter(store=OuterRef("pk")).in_stock()
         return (
-            ColdStore.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .select_related("association")
             .annotate(lots_in_stock=subquery_total(lots, "store", Count("pk"), IntegerField()))
         )

@@ -313,7 +313,8 @@ class ScopedReadOnlyViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
     ordering: tuple[str, ...] = ("pk",)
 
     def scoped_queryset(self):
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
+        """The rows of `queryset` the caller may see; a subclass adds its relations and annotations."""
+        return self.queryset.all().visible_to(self.request.user)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -323,7 +324,10 @@ class ScopedReadOnlyViewSet(JsonErrorsMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class ComputedListViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
-    """A list computed from a service (not a table): filtered by a FilterSet's form, paginated like the rest."""
+    """A list computed from a service (not a table): filtered by a FilterSet's form, paginated like the rest.
+
+    A subclass defines `rows(params)`: the service's rows for the FilterSet's cleaned data.
+    """
 
     filter_backends = [DjangoFilterBackend]
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
@@ -340,9 +344,6 @@ class ComputedListViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
 
             raise translate_validation(filterset.errors)
         return filterset.form.cleaned_data
-
-    def rows(self, params: dict) -> list:
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
 
     def list(self, request, *args, **kwargs):
         rows = self.rows(self.filter_params())
@@ -390,7 +391,8 @@ class AssociationViewSet(ScopedReadOnlyViewSet):
         lines = ShareEventLine.objects.filter(event__association=OuterRef("pk"), event__effective_date__lte=today)
         equity = EquityEvent.objects.filter(holder=OuterRef("pk"), effective_date__lte=today)
         return (
-            Organisation.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .collectives()
             .select_related("township")
             .annotate(
@@ -423,7 +425,8 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
     def scoped_queryset(self):
         members = Member.objects.filter(household=OuterRef("pk")).in_membership_on(_today())
         return (
-            Household.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .select_related("association", "head")
             .annotate(member_count=subquery_total(members, "household", Count("pk"), IntegerField()))
         )
@@ -440,7 +443,7 @@ class MemberViewSet(ScopedReadOnlyViewSet):
     ordering = ("household__code", "pk")
 
     def scoped_queryset(self):
-        return Member.objects.visible_to(self.request.user).select_related("household", "association")
+        return super().scoped_queryset().select_related("household", "association")
 
 
 @extend_schema_view(
@@ -454,7 +457,7 @@ class ShareTypeViewSet(ScopedReadOnlyViewSet):
     ordering = ("association__code", "is_collective", "code")
 
     def scoped_queryset(self):
-        return ShareType.objects.visible_to(self.request.user).select_related("association")
+        return super().scoped_queryset().select_related("association")
 
 
 def visible_share_lines(user):
@@ -482,7 +485,8 @@ class ShareEventViewSet(ScopedReadOnlyViewSet):
             .order_by("household__code", "share_type__code", "pk")
         )
         return (
-            ShareEvent.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .select_related("association")
             .prefetch_related(Prefetch("lines", queryset=lines, to_attr="visible_lines"))
         )

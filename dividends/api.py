@@ -83,7 +83,7 @@ class LedgerEntryViewSet(ScopedReadOnlyViewSet):
     ordering = ("entry_date", "pk")
 
     def scoped_queryset(self):
-        return LedgerEntry.objects.visible_to(self.request.user).select_related("organisation")
+        return super().scoped_queryset().select_related("organisation")
 
     def get_totals(self, queryset) -> dict:
         totals = queryset.order_by().aggregate(
@@ -140,7 +140,7 @@ class PolicyViewSet(ScopedReadOnlyViewSet):
     ordering = ("organisation__code", "year", "version")
 
     def scoped_queryset(self):
-        return DistributionPolicy.objects.visible_to(self.request.user).select_related("organisation")
+        return super().scoped_queryset().select_related("organisation")
 
 
 def visible_pools(user):
@@ -169,7 +169,8 @@ class RunViewSet(ScopedReadOnlyViewSet):
     def scoped_queryset(self):
         pools = visible_pools(self.request.user).select_related("association").order_by("position", "pk")
         return (
-            DistributionRun.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .select_related("company", "policy")
             .prefetch_related(Prefetch("pools", queryset=pools, to_attr="visible_pools"))
         )
@@ -312,7 +313,7 @@ class PayoutViewSet(ScopedReadOnlyViewSet):
     page_keys_first = True
 
     def scoped_queryset(self):
-        return Payout.objects.visible_to(self.request.user).select_related("run", "association").defer(*RUN_DOCUMENTS)
+        return super().scoped_queryset().select_related("run", "association").defer(*RUN_DOCUMENTS)
 
     def get_count_and_totals(self, queryset) -> tuple[int, dict]:
         figures = queryset.order_by().aggregate(count=Count("*"), total=Sum("total_fen"))
@@ -330,7 +331,7 @@ class ObjectionViewSet(ScopedReadOnlyViewSet):
     ordering = ("created_at", "pk")
 
     def scoped_queryset(self):
-        return Objection.objects.visible_to(self.request.user).select_related("household__association")
+        return super().scoped_queryset().select_related("household__association")
 
 
 @extend_schema_view(

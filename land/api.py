@@ -64,7 +64,8 @@ class ParcelViewSet(ScopedReadOnlyViewSet):
             parcel=OuterRef("pk"), binding=True, start_date__lte=today, end_date__gte=today
         )
         return (
-            Parcel.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .select_related("association", "contract_household")
             .annotate(area_under_contract_mu=subquery_total(under_contract, "parcel", Sum("area_mu"), AREA))
         )
@@ -94,7 +95,8 @@ class ContractViewSet(ScopedReadOnlyViewSet):
     def scoped_queryset(self):
         lines = ContractParcel.objects.filter(contract=OuterRef("pk"))
         return (
-            LandTransferContract.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .select_related("household__association", "transferee")
             .prefetch_related(
                 Prefetch("lines", queryset=ContractParcel.objects.select_related("parcel").order_by("parcel__code"))
@@ -124,7 +126,8 @@ class RentInstallmentViewSet(ScopedReadOnlyViewSet):
         allocations = RentAllocation.objects.filter(installment=OuterRef("pk"))
         paid = subquery_total(allocations, "installment", Sum("amount_fen"), IntegerField())
         return (
-            RentInstallment.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .select_related("contract__household__association")
             .annotate(paid_total_fen=paid)
             .annotate(outstanding_fen=F("amount_fen") - F("paid_total_fen"))
@@ -148,7 +151,8 @@ class RentPaymentViewSet(ScopedReadOnlyViewSet):
 
     def scoped_queryset(self):
         return (
-            RentPayment.objects.visible_to(self.request.user)
+            super()
+            .scoped_queryset()
             .select_related("contract__household__association")
             .prefetch_related(
                 Prefetch(
@@ -174,9 +178,7 @@ class LabourRecordViewSet(ScopedReadOnlyViewSet):
     ordering = ("work_date", "pk")
 
     def scoped_queryset(self):
-        return LabourRecord.objects.visible_to(self.request.user).select_related(
-            "member", "household__association", "employer"
-        )
+        return super().scoped_queryset().select_related("member", "household__association", "employer")
 
     def get_totals(self, queryset) -> dict:
         days = queryset.order_by().aggregate(days=Sum("days"))["days"] or Decimal(0)
