@@ -926,26 +926,22 @@ def hand_out_leftovers(run: DistributionRun, stats: Mapping[int, dict] | None = 
     if not pending:
         return False
     parts = PayoutPart._meta.db_table
-    pools = Pool._meta.db_table
     PayoutPart.objects.filter(pool_id__in=pending).exclude(amount_fen=F("floor_fen")).update(amount_fen=F("floor_fen"))
-    placeholders = ", ".join(["%s"] * len(pending))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {parts} SET amount_fen = floor_fen + 1
-            WHERE id IN (
-                SELECT ranked.id FROM (
-                    SELECT p.id AS id, p.pool_id AS pool_id,
-                           ROW_NUMBER() OVER (PARTITION BY p.pool_id ORDER BY p.remainder DESC, p.ordinal ASC) AS place
-                    FROM {parts} p
-                    WHERE p.run_id = %s AND p.part = %s AND p.pool_id IN ({placeholders})
-                ) ranked
-                JOIN {pools} pool ON pool.id = ranked.pool_id
-                WHERE ranked.place <= pool.leftover_fen
+    # The rare repair: one ranking per pool that the chunks did not hand out as planned.
+    for pool in Pool.objects.filter(pk__in=pending).only("pk", "leftover_fen"):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                UPDATE {parts} SET amount_fen = floor_fen + 1
+                WHERE id IN (
+                    SELECT id FROM {parts}
+                    WHERE run_id = %s AND part = %s AND pool_id = %s
+                    ORDER BY remainder DESC, ordinal ASC
+                    LIMIT %s
+                )
+                """,
+                [run.pk, engine.SHARE_DIVIDEND, pool.pk, pool.leftover_fen],
             )
-            """,
-            [run.pk, engine.SHARE_DIVIDEND, *pending],
-        )
     return True
 
 
