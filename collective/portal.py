@@ -183,12 +183,8 @@ def _wages_why(statement: HouseholdStatement, entries: list[StatementRun]) -> st
     }
 
 
-def year_summary(
-    *, household: Household, year: int, label: str, statement: HouseholdStatement | None = None
-) -> YearSummary:
+def year_summary(*, year: int, label: str, statement: HouseholdStatement) -> YearSummary:
     """The household's year in three incomes, each with one sentence of why (from the published runs)."""
-    if statement is None:
-        statement = dividends.build_household_statement(household=household, year=year)
     summary = YearSummary(year=year, statement=statement, label=label)
     if not statement.runs:
         return summary
@@ -213,7 +209,6 @@ def home_years(*, household: Household, today: date) -> list[YearSummary]:
     statements = build_household_statements(household=household)
     summaries = [
         year_summary(
-            household=household,
             year=year,
             label=label,
             statement=statements.get(year) or HouseholdStatement(household, year, runs=[], generated_at=timezone.now()),
@@ -225,7 +220,6 @@ def home_years(*, household: Household, today: date) -> list[YearSummary]:
         if earlier:
             summaries.append(
                 year_summary(
-                    household=household,
                     year=earlier[0],
                     label=_("Latest distribution, %(year)s") % {"year": earlier[0]},
                     statement=statements[earlier[0]],
@@ -535,20 +529,9 @@ def _objections_by_run(user: User, household: Household) -> dict[int, list[Objec
     return objections
 
 
-def run_cards(
-    *,
-    user: User,
-    household: Household,
-    year: int,
-    statement: HouseholdStatement | None = None,
-    objections: dict[int, list[Objection]] | None = None,
-) -> tuple[HouseholdStatement, list[RunCard]]:
-    """The year's run cards; a page showing several years passes the statement and objections it read at once."""
-    if statement is None:
-        statement = dividends.build_household_statement(household=household, year=year)
-    if objections is None:
-        objections = _objections_by_run(user, household)
-    cards = [
+def run_cards(*, statement: HouseholdStatement, objections: dict[int, list[Objection]]) -> list[RunCard]:
+    """The year's run cards, from its statement and the household's objections by run (read once a page)."""
+    return [
         RunCard(
             entry=entry,
             status=payout_status(run=entry.run, payout=entry.payout),
@@ -556,7 +539,6 @@ def run_cards(
         )
         for entry in statement.runs
     ]
-    return statement, cards
 
 
 @require_GET
@@ -569,10 +551,8 @@ def payouts(request, household_pk: int):
     objections = _objections_by_run(user, household) if statements else {}
     years = []
     for year in sorted(statements, reverse=True):
-        statement, cards = run_cards(
-            user=user, household=household, year=year, statement=statements[year], objections=objections
-        )
-        years.append({"year": year, "statement": statement, "cards": cards})
+        cards = run_cards(statement=statements[year], objections=objections)
+        years.append({"year": year, "statement": statements[year], "cards": cards})
     return render(request, "portal/payouts.html", {"household": household, "years": years})
 
 
@@ -606,9 +586,7 @@ def notice(request, household_pk: int):
     objections = _objections_by_run(user, household) if open_runs else {}
     notices = []
     for run in open_runs:
-        _statement, cards = run_cards(
-            user=user, household=household, year=run.year, statement=statements[run.year], objections=objections
-        )
+        cards = run_cards(statement=statements[run.year], objections=objections)
         card = next((card for card in cards if card.run.pk == run.pk), None)
         pools = _association_pools(run, household)
         notices.append(
