@@ -172,9 +172,14 @@ def rent_per_mu_for_year(*, contract: LandTransferContract, year: int) -> Decima
 
 
 def _lines_of(
-    contract: LandTransferContract, year: int, parcels: Sequence[tuple[str, Decimal]] | None = None
+    contract: LandTransferContract,
+    year: int,
+    parcels: Sequence[tuple[str, Decimal]],
+    *,
+    household_code: str,
+    association_id: int,
 ) -> list[ContractLine]:
-    """The contract's lines in force in `year`; parcels are its (parcel code, area) when the caller has read them."""
+    """The contract's lines in force in `year`, from its (parcel code, area) pairs and its household."""
     start, end = contract.start_date, contract.last_day_in_force
     days = days_in_force_in_year(start=start, end=end, year=year)
     if days == 0:
@@ -182,14 +187,6 @@ def _lines_of(
     rent_per_mu = rent_per_mu_for_year(contract=contract, year=year)
     rent_numerator, rent_denominator = rent_per_mu.as_integer_ratio()
     year_days = days_in_year(year)
-    # contract_lines_for_year annotates the household's code and association instead of loading it.
-    household_code = getattr(contract, "household_code", None)
-    if household_code is None:
-        household_code, association_id = contract.household.code, contract.household.association_id
-    else:
-        association_id = contract.household_association_id
-    if parcels is None:
-        parcels = [(line.parcel.code, line.area_mu) for line in contract.lines.all()]
     lines = []
     for parcel_code, area_mu in sorted(parcels, key=lambda parcel: parcel[0]):
         area, area_denominator = area_mu.as_integer_ratio()
@@ -244,7 +241,15 @@ def contract_lines_for_year(*, transferee: Organisation, year: int) -> list[Cont
     )
     lines: list[ContractLine] = []
     for contract in contracts:
-        lines.extend(_lines_of(contract, year, parcels[contract.pk]))
+        lines.extend(
+            _lines_of(
+                contract,
+                year,
+                parcels[contract.pk],
+                household_code=contract.household_code,
+                association_id=contract.household_association_id,
+            )
+        )
     return lines
 
 
@@ -266,7 +271,10 @@ RENT_FIELDS = (
 
 def contract_rent_for_year(*, contract: LandTransferContract, year: int) -> int:
     """Return one contract's guaranteed rent for `year` in fen: the sum of its lines, as a run pays it."""
-    return sum(line.rent_fen for line in _lines_of(contract, year))
+    parcels = [(line.parcel.code, line.area_mu) for line in contract.lines.all()]
+    household = contract.household
+    lines = _lines_of(contract, year, parcels, household_code=household.code, association_id=household.association_id)
+    return sum(line.rent_fen for line in lines)
 
 
 def due_date_for_year(*, contract: LandTransferContract, year: int) -> date:
