@@ -864,6 +864,10 @@ def finish_run(*, run_id: int) -> None:
         fail_run(run_id=run_id, message=str(error))
 
 
+# A line's rank key, remainder * 2^32 + (2^32 - 1 - ordinal), overflows a bigint: exact numeric.
+RANK_KEY = DecimalField(max_digits=40, decimal_places=0)
+
+
 def part_stats(run: DistributionRun) -> dict[int, dict]:
     """Each pool's lines in one pass over the run's parts: what the left-over step and the pool checks read.
 
@@ -889,9 +893,6 @@ def part_stats(run: DistributionRun) -> dict[int, dict]:
         row["pool_id"]: row
         for row in PayoutPart.objects.filter(run=run).values("pool_id").annotate(**aggregates).order_by()
     }
-
-
-RANK_KEY = DecimalField(max_digits=40, decimal_places=0)
 
 
 def hand_out_leftovers(run: DistributionRun, stats: Mapping[int, dict] | None = None) -> bool:
