@@ -281,8 +281,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
             "share_lines": lines["share_lines"],
             "payouts": Payout.objects.visible_to(request.user)
             .filter(run=run)
-            .select_related("run", "association")
-            .defer(*RUN_DOCUMENTS)
+            .with_year_and_association_code()
             .order_by("household_code", "pk"),
             "complete": sees_every_line(request.user),
         }
@@ -292,11 +291,6 @@ class RunViewSet(ScopedReadOnlyViewSet):
         if self.action == "payouts":
             return data["payouts"]
         return [data]
-
-
-# A run's frozen inputs, figures and notes (tens of kilobytes for a county): a payout's row needs its
-# run's year, not these, once per row.
-RUN_DOCUMENTS = ("run__inputs", "run__figures", "run__notes")
 
 
 @extend_schema_view(
@@ -313,7 +307,7 @@ class PayoutViewSet(ScopedReadOnlyViewSet):
     page_keys_first = True
 
     def scoped_queryset(self):
-        return super().scoped_queryset().select_related("run", "association").defer(*RUN_DOCUMENTS)
+        return super().scoped_queryset().with_year_and_association_code()
 
     def get_count_and_totals(self, queryset) -> tuple[int, dict]:
         figures = queryset.order_by().aggregate(count=Count("*"), total=Sum("total_fen"))

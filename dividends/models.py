@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -701,6 +701,14 @@ class PayoutQuerySet(models.QuerySet):
         if user.role == User.Role.FARMER and user.household_id:
             return self.filter(household_id=user.household_id, run__status__in=DistributionRun.PUBLISHED_STATUSES)
         return self.none()
+
+    def with_year_and_association_code(self) -> PayoutQuerySet:
+        """What a payout's row shows of its run and association, read in the same query as the row.
+
+        Annotated rather than joined into model objects: a run carries its frozen inputs (tens of
+        kilobytes for a county), and a page of payouts needs one year and one code per row.
+        """
+        return self.annotate(year=F("run__year"), association_code=F("association__code"))
 
     def search(self, text: str) -> PayoutQuerySet:
         text = text.strip()

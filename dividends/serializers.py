@@ -215,9 +215,11 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 class PayoutSerializer(serializers.ModelSerializer):
-    year = serializers.IntegerField(source="run.year", read_only=True)
+    """A payout's row; its queryset is annotated with_year_and_association_code()."""
+
+    year = serializers.IntegerField(read_only=True)
     household_code = serializers.CharField(read_only=True)
-    association_code = serializers.CharField(source="association.code", read_only=True)
+    association_code = serializers.CharField(read_only=True)
     rent = YuanField(source="rent_fen")
     land_dividend = YuanField(source="land_dividend_fen")
     share_dividend = YuanField(source="share_dividend_fen")

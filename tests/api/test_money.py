@@ -85,6 +85,14 @@ def test_payouts_filter_by_run_association_and_household(world, township_client,
         "0.00",
     )
     assert (first["total"], first["total_fen"]) == ("37764.02", 3776402)
+    household_a01 = world.scenario.household("A01-001")
+    assert (first["year"], first["association"], first["association_code"]) == (
+        2024,
+        household_a01.association_id,
+        household_a01.association.code,
+    )
+    one = get(township_client, f"/api/v1/payouts/{first['id']}/")
+    assert (one["year"], one["association_code"], one["total_fen"]) == (2024, household_a01.association.code, 3776402)
     a02 = get(township_client, f"/api/v1/payouts/?association={association_b.pk}")["results"]
     assert [(row["household_code"], row["total_fen"]) for row in a02] == [("A02-001", 4516364), ("A02-002", 619471)]
     household = world.scenario.household("A01-002")
