@@ -46,7 +46,8 @@ test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # A county-sized distribution on PostgreSQL with real Celery workers, and pages under load: one table
-# (docs/scaling.md). BENCH_SIZES=100000 for a quicker run; about 10 minutes with the default sizes.
+# (docs/scaling.md). BENCH_SIZES=100000 for a quicker run; about 15 minutes with the default sizes
+# (BENCH_REPEAT=1 for one run per configuration instead of the median of three).
 BENCH_SIZES ?= 100000,1000000
 # wrk measures page and API latency under load (the bench falls back to a Python client without it).
 bench: setup

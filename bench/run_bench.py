@@ -1,8 +1,9 @@
 """`make bench`: a county-sized distribution on PostgreSQL with real Celery workers, and pages under load.
 
 For each size (BENCH_SIZES, households): write a synthetic county (generate_scale_data), compute a
-run with one and then two Celery workers (started here, on their own Redis database), time a bare
-COPY of as many payout rows into a table of the payouts' shape, and, on the last county, measure
+run with one and then two Celery workers (started here, on their own Redis database), each
+BENCH_REPEAT times (default 3; the table shows the median run and the fastest and slowest), time a
+bare COPY of as many payout rows into a table of the payouts' shape, and, on the last county, measure
 pages and the API on loopback under 8 concurrent clients (wrk, or a Python load generator when
 wrk is missing) against gunicorn with DEBUG off. Prints one table. docs/scaling.md reads it.
 
@@ -20,6 +21,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -179,6 +181,8 @@ class RunFigures:
     phases: str = ""
     # Every row the run wrote (frozen holdings and lines, payout parts, payouts), per payout.
     rows_per_payout: float = 0.0
+    # The fastest and slowest of the repeats this run is the median of.
+    spread: str = ""
 
 
 def reset_runs() -> None:
@@ -495,12 +499,22 @@ class SizeFigures:
     copy_seconds: float = 0.0
 
 
+def median_run(repeats: list[RunFigures]) -> RunFigures:
+    """The median of repeated runs, with the fastest and slowest: one run on a shared machine can be 20 % off."""
+    ordered = sorted(repeats, key=lambda run: run.seconds)
+    median = ordered[len(ordered) // 2]
+    if len(ordered) > 1:
+        median.spread = f"{ordered[0].seconds:.2f}-{ordered[-1].seconds:.2f}"
+    return median
+
+
 def print_table(sizes: list[SizeFigures], load: list[LoadFigures]) -> None:
     print()
     print(f"Gantian bench on {os.cpu_count()} cores, PostgreSQL at {urlparse(DATABASE_URL).hostname}")
     print()
     header = (
-        f"{'households':>10} {'workers':>7} {'run s':>7} {'payouts/s':>10} {'worker MB':>9} {'driver MB':>9} "
+        f"{'households':>10} {'workers':>7} {'run s':>7} {'min-max s':>11} {'payouts/s':>10} {'worker MB':>9} "
+        f"{'driver MB':>9} "
         f"{'COPY s':>7} {'run/COPY':>8} {'rows/payout':>11} {'prep/chunks/finish':>18}  status"
     )
     print(header)
@@ -509,7 +523,8 @@ def print_table(sizes: list[SizeFigures], load: list[LoadFigures]) -> None:
         for run in size.runs:
             ratio = run.seconds / size.copy_seconds if size.copy_seconds else 0
             print(
-                f"{run.households:>10,} {run.workers:>7} {run.seconds:>7.2f} {run.payouts / run.seconds:>10,.0f} "
+                f"{run.households:>10,} {run.workers:>7} {run.seconds:>7.2f} {run.spread:>11} "
+                f"{run.payouts / run.seconds:>10,.0f} "
                 f"{run.worker_mb:>9.0f} {run.driver_mb:>9.0f} {size.copy_seconds:>7.2f} {ratio:>8.2f} "
                 f"{run.rows_per_payout:>11.2f} {run.phases:>18}  {run.status}"
             )
@@ -538,6 +553,12 @@ def main() -> None:
     )
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--no-load", action="store_true", help="skip the latency part")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=int(os.environ.get("BENCH_REPEAT", "3")),
+        help="runs (and bare COPYs) per size and worker count; the table shows the median",
+    )
     options = parser.parse_args()
     sizes = [int(value) for value in options.sizes.split(",") if value.strip()]
     worker_counts = [int(value) for value in options.workers.split(",") if value.strip()]
@@ -564,9 +585,14 @@ def main() -> None:
         )
         size = SizeFigures(households=households, generate_seconds=time.perf_counter() - started)
         for workers in worker_counts:
-            size.runs.append(run_once(households, workers))
-            print(f"   {workers} worker(s): {size.runs[-1].seconds:.2f} s, {size.runs[-1].status}", flush=True)
-        size.copy_seconds = bare_copy_seconds(size.runs[-1].payouts or households)
+            repeats = []
+            for _ in range(options.repeat):
+                repeats.append(run_once(households, workers))
+                print(f"   {workers} worker(s): {repeats[-1].seconds:.2f} s, {repeats[-1].status}", flush=True)
+            size.runs.append(median_run(repeats))
+        size.copy_seconds = statistics.median(
+            bare_copy_seconds(size.runs[-1].payouts or households) for _ in range(options.repeat)
+        )
         print(f"   bare COPY of {size.runs[-1].payouts:,} payout rows: {size.copy_seconds:.2f} s", flush=True)
         figures.append(size)
     load = [] if options.no_load else measure_latency()
