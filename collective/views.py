@@ -193,14 +193,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
-HOUSEHOLD_ROW_FIELDS = (
-    "code",
-    "village_group",
-    "dissolved_on",
-    "association__name",
-    "head__name",
-    "head__masked_id_number",
-)
+HOUSEHOLD_ROW_FIELDS = ("code", "village_group", "dissolved_on", "head__name", "head__masked_id_number")
 
 
 @require_GET
@@ -225,12 +218,14 @@ def household_list(request):
         .annotate(count=Count("pk"))
         .values("count")
     )
-    # The columns the rows show, not every field of three models for each of the page's fifty rows.
-    households = (
-        households.select_related("association", "head")
-        .only(*HOUSEHOLD_ROW_FIELDS)
-        .annotate(member_count=Coalesce(Subquery(members_in), 0))
-    )
+    # The columns the rows show, not every field of three models for each of the page's fifty rows; the
+    # association's name only where the official sees several associations.
+    show_association = "association" in form.fields
+    if show_association:
+        households = households.select_related("association", "head").only(*HOUSEHOLD_ROW_FIELDS, "association__name")
+    else:
+        households = households.select_related("head").only(*HOUSEHOLD_ROW_FIELDS)
+    households = households.annotate(member_count=Coalesce(Subquery(members_in), 0))
     if form.is_valid():
         data = form.cleaned_data
         if data.get("association"):
@@ -261,8 +256,7 @@ def household_list(request):
             "query_string": query_string.urlencode(),
             "can_change": request.user.is_village_official,
             "find_form": FindByIdForm(),
-            # Decided once, not per row: a form field's truth renders its widget's choices.
-            "show_association": "association" in form.fields,
+            "show_association": show_association,
         },
     )
 

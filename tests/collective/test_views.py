@@ -100,6 +100,21 @@ def test_the_list_shows_only_the_officials_association(client, village_official_
     assert "A02-777" not in html
 
 
+def test_the_township_sees_each_households_association_and_a_village_only_its_own(
+    client, township_official, village_official_a, registry_a, association_a, association_b
+):
+    make_household(association_b, "A02-777")
+    client.force_login(township_official)
+    rows = client.get(reverse("collective:household-list")).content.decode().split("<tr>")
+    row_b = next(row for row in rows if "A02-777" in row)
+    row_a = next(row for row in rows if "A01-001" in row)
+    assert association_b.name in row_b and association_a.name not in row_b
+    assert association_a.name in row_a
+    client.force_login(village_official_a)
+    rows = client.get(reverse("collective:household-list")).content.decode().split("<tr>")
+    assert association_a.name not in next(row for row in rows if "A01-001" in row)
+
+
 # --- masking ----------------------------------------------------------------------------------------
 
 
