@@ -42,15 +42,20 @@ def yuan_to_fen(yuan: Decimal | str | int) -> int:
 
 def round_half_up(value: Fraction | Decimal | int) -> int:
     """Round an exact value to the nearest whole number, halves away from zero."""
-    return round_half_up_ratio(*value.as_integer_ratio())
+    return round_half_up_product(value)
 
 
-def round_half_up_ratio(numerator: int, denominator: int) -> int:
-    """round_half_up(numerator / denominator) in integers: exact, and without a Fraction per product.
+def round_half_up_product(*factors: Fraction | Decimal | int, divisor: int = 1) -> int:
+    """round_half_up(the product of the factors / divisor), exact, without a Fraction per product.
 
     The hot loops (a county's contract lines and wages) multiply the integer ratios of their exact
-    Decimal factors (Decimal.as_integer_ratio) and round once here.
+    Decimal factors (Decimal.as_integer_ratio) and round once.
     """
+    numerator, denominator = 1, divisor
+    for factor in factors:
+        factor_numerator, factor_denominator = factor.as_integer_ratio()
+        numerator *= factor_numerator
+        denominator *= factor_denominator
     if denominator < 0:
         numerator, denominator = -numerator, -denominator
     if numerator < 0:

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
-from collective.money import floor_fraction, round_half_up_ratio, split_largest_remainder
+from collective.money import floor_fraction, round_half_up_product, split_largest_remainder
 
 # Category codes the engine needs (the ledger's TextChoices use the same values).
 LAND_OPERATION = "land_operation"
@@ -225,15 +225,12 @@ class CompanyResult:
 
 def rent_for_line(line: ContractLineInput) -> int:
     """Step 1: round_half_up(area * rent per mu for Y * days active in Y / days in Y), in fen."""
-    area, area_denominator = line.area_mu.as_integer_ratio()
-    rent, rent_denominator = line.rent_per_mu_fen.as_integer_ratio()
-    return round_half_up_ratio(area * rent * line.days_active, area_denominator * rent_denominator * line.days_in_year)
+    return round_half_up_product(line.area_mu, line.rent_per_mu_fen, line.days_active, divisor=line.days_in_year)
 
 
 def wage_for_line(line: LabourLineInput) -> int:
     """Step 2: round_half_up(days * day wage), in fen."""
-    days, denominator = line.days.as_integer_ratio()
-    return round_half_up_ratio(days * line.day_wage_fen, denominator)
+    return round_half_up_product(line.days, line.day_wage_fen)
 
 
 def land_weight(line: ContractLineInput) -> Fraction:

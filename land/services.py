@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collective.models import Household, Member, Organisation
-from collective.money import format_yuan, round_half_up, round_half_up_ratio
+from collective.money import format_yuan, round_half_up, round_half_up_product
 from land.models import (
     EXPIRY_NOTICE_DAYS,
     ContractParcel,
@@ -185,12 +185,10 @@ def _lines_of(
     if days == 0:
         return []
     rent_per_mu = rent_per_mu_for_year(contract=contract, year=year)
-    rent_numerator, rent_denominator = rent_per_mu.as_integer_ratio()
     year_days = days_in_year(year)
     lines = []
     for parcel_code, area_mu in sorted(parcels, key=lambda parcel: parcel[0]):
-        area, area_denominator = area_mu.as_integer_ratio()
-        rent = round_half_up_ratio(area * rent_numerator * days, area_denominator * rent_denominator * year_days)
+        rent = round_half_up_product(area_mu, rent_per_mu, days, divisor=year_days)
         lines.append(
             ContractLine(
                 contract_id=contract.pk,
@@ -965,8 +963,7 @@ def record_labour(
 
 
 def wage_fen(*, days: Decimal, day_wage_fen: int) -> int:
-    numerator, denominator = Decimal(days).as_integer_ratio()
-    return round_half_up_ratio(numerator * day_wage_fen, denominator)
+    return round_half_up_product(Decimal(days), day_wage_fen)
 
 
 def labour_lines_for_year(*, employer: Organisation, year: int) -> list[LabourLine]:

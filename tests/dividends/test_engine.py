@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collective.money import split_largest_remainder
+from collective.money import round_half_up_product, split_largest_remainder
 from dividends import engine
 from dividends.engine import (
     AssociationInput,
@@ -102,6 +102,32 @@ weights = st.lists(
     st.decimals(min_value=0, max_value=1000, places=4, allow_nan=False, allow_infinity=False), min_size=1, max_size=40
 )
 pools = st.integers(min_value=0, max_value=10**12)
+
+
+exact_factors = st.lists(
+    st.one_of(
+        st.integers(min_value=-(10**6), max_value=10**6),
+        st.decimals(min_value=-(10**5), max_value=10**5, places=4, allow_nan=False, allow_infinity=False),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@given(factors=exact_factors, divisor=st.integers(min_value=1, max_value=366))
+def test_round_half_up_product_is_the_product_rounded_half_away_from_zero(factors, divisor):
+    exact = Fraction(1, divisor)
+    for factor in factors:
+        exact *= Fraction(factor)
+    nearest = (abs(exact) + Fraction(1, 2)).__floor__()
+    assert round_half_up_product(*factors, divisor=divisor) == (nearest if exact >= 0 else -nearest)
+
+
+def test_rent_and_wage_halves_round_up():
+    # 0.5 mu at 1 fen a mu for 1 day of 1: half a fen is one fen; 1.25 days at 2 fen is 2.5, so 3.
+    assert round_half_up_product(Decimal("0.5"), Decimal(1), 1, divisor=1) == 1
+    assert round_half_up_product(Decimal("1.25"), 2) == 3
+    assert round_half_up_product(Decimal("-1.25"), 2) == -3
 
 
 @given(pool=pools, weight_list=weights)
