@@ -35,7 +35,7 @@ from collective.templatetags.portal_tags import amount
 from dividends import engine
 from dividends import services as dividends
 from dividends.models import DistributionRun, NoticeRead, Objection, Payout, Pool
-from dividends.services.statements import HouseholdStatement, StatementRun, build_household_statements
+from dividends.services.statements import HouseholdStatement, StatementRun
 from land import services as land
 from land.models import LandTransferContract, RentAllocation
 
@@ -206,13 +206,9 @@ def home_years(*, household: Household, today: date) -> list[YearSummary]:
     # Every year's statement at once (a household has a few lines a year): the same queries whichever
     # years turn out to be shown. Its years are those of the household's published lines, the ones
     # its farmer may see (_payout_years).
-    statements = build_household_statements(household=household)
+    statements = dividends.build_household_statements(household=household)
     summaries = [
-        year_summary(
-            year=year,
-            label=label,
-            statement=statements.get(year) or HouseholdStatement(household, year, runs=[], generated_at=timezone.now()),
-        )
+        year_summary(year=year, label=label, statement=statements.get(year) or HouseholdStatement(household, year))
         for year, label in years
     ]
     if not any(summary.has_runs for summary in summaries):
@@ -547,7 +543,7 @@ def payouts(request, household_pk: int):
     household = _household(request, household_pk)
     # Every year of the household's published lines, which are the lines its farmer may see
     # (_payout_years), in one batch of queries however many runs and years there are.
-    statements = build_household_statements(household=household)
+    statements = dividends.build_household_statements(household=household)
     objections = _objections_by_run(user, household) if statements else {}
     years = []
     for year in sorted(statements, reverse=True):
@@ -582,7 +578,7 @@ def notice(request, household_pk: int):
         .select_related("company")
         .order_by("-year", "-pk")
     )
-    statements = build_household_statements(household=household, years={run.year for run in open_runs})
+    statements = dividends.build_household_statements(household=household, years={run.year for run in open_runs})
     objections = _objections_by_run(user, household) if open_runs else {}
     notices = []
     for run in open_runs:

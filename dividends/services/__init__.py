@@ -24,7 +24,12 @@ from dividends.services.runs import (
     start_computation,
     withdraw_notice,
 )
-from dividends.services.statements import HouseholdStatement, build_household_statement, render_statement_pdf
+from dividends.services.statements import (
+    HouseholdStatement,
+    build_household_statement,
+    build_household_statements,
+    render_statement_pdf,
+)
 
 __all__ = [
     "HouseholdStatement",
@@ -33,6 +38,7 @@ __all__ = [
     "answer_objection",
     "approve_run",
     "build_household_statement",
+    "build_household_statements",
     "close_run",
     "compute_run_now",
     "create_run",

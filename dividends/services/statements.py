@@ -124,8 +124,8 @@ class StatementRun:
 class HouseholdStatement:
     household: Household
     year: int
-    runs: list[StatementRun]
-    generated_at: datetime
+    runs: list[StatementRun] = field(default_factory=list)
+    generated_at: datetime = field(default_factory=timezone.now)
 
     @property
     def rent_fen(self) -> int:
@@ -182,7 +182,7 @@ def build_household_statements(
         payouts = payouts.filter(run__year__in=years)
     payouts = list(payouts)
     statements = {
-        year: HouseholdStatement(household=household, year=year, runs=[], generated_at=now)
+        year: HouseholdStatement(household=household, year=year, generated_at=now)
         for year in sorted({*(years or ()), *(payout.run.year for payout in payouts)})
     }
     if not payouts:
