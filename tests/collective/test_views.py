@@ -2,8 +2,10 @@
 """The officials' registry pages: who sees what, masking, the forms, and the query counts."""
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urljoin
 
 import openpyxl
 import pytest
@@ -98,6 +100,18 @@ def test_the_list_shows_only_the_officials_association(client, village_official_
     html = client.get(reverse("collective:household-list")).content.decode()
     assert "A01-001" in html and "A01-003" in html
     assert "A02-777" not in html
+
+
+def test_each_row_of_the_list_links_to_its_households_page(client, village_official_a, registry_a):
+    client.force_login(village_official_a)
+    list_url = reverse("collective:household-list")
+    html = client.get(list_url, {"page": "1"}).content.decode()
+    for household in registry_a:
+        href = re.search(rf'<a href="([^"]+)">{household.code}</a>', html).group(1)
+        # Resolved as the browser resolves it against the list's address, query string and all.
+        assert urljoin(f"http://testserver{list_url}?page=1", href) == (
+            f"http://testserver{reverse('collective:household-detail', args=[household.pk])}"
+        )
 
 
 def test_the_township_sees_each_households_association_and_a_village_only_its_own(
