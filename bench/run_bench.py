@@ -3,8 +3,10 @@
 For each size (BENCH_SIZES, households): write a synthetic county (generate_scale_data), compute a
 run with one and then two Celery workers (started here, on their own Redis database), each
 BENCH_REPEAT times (default 3; the table shows the median run and the fastest and slowest), time a
-bare COPY of as many payout rows into a table of the payouts' shape, and, on the last county, measure
-pages and the API on loopback under 8 concurrent clients (wrk, or a Python load generator when
+bare COPY of as many payout rows into a table of the payouts' shape and the floor (the same payouts
+computed from the share ledger in one INSERT, nothing frozen: what no design of the run can go
+below), and, on the last county, measure pages and the API (and the API's root, signed in, for what
+a request costs before any list) on loopback under 8 concurrent clients (wrk, or a Python load generator when
 wrk is missing) against gunicorn with DEBUG off, each BENCH_REPEAT times (the median by throughput).
 Prints one table. docs/scaling.md reads it.
 
@@ -297,6 +299,106 @@ def bare_copy_seconds(rows: int) -> float:
             cursor.execute("DROP TABLE IF EXISTS bench_copy_payout")
 
 
+def floor_seconds() -> tuple[float, int]:
+    """The least any design of the run must write, timed: the share ledger to the payouts in one statement.
+
+    For the run left in the database: the holdings on the record date summed per holder from the
+    ledger, each association's split by largest remainder (ties in household code order, the
+    association's own line last), joined to the run's rent, land-dividend and wage lines and
+    inserted as payouts into a table of the payouts' shape, timed to the COMMIT. Nothing frozen, no
+    staging table, no Celery, no checks: what no design can go below on this machine, against which
+    the run ÷ COPY target can be judged. Returns the seconds and how many of its payouts differ from
+    the run's (0: it computed the same money).
+    """
+    from django.db import connection, transaction
+
+    from dividends import engine
+    from dividends.models import DistributionRun
+
+    run = DistributionRun.objects.order_by("-pk").first()
+    columns = (
+        "run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen, share_dividend_fen, "
+        "wage_fen, total_fen, status, company_bank_reference, association_bank_reference"
+    )
+    share = "s.floor + CASE WHEN s.place <= s.leftover THEN 1 ELSE 0 END"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_floor_payout")
+        cursor.execute("CREATE TABLE bench_floor_payout (LIKE dividends_payout INCLUDING ALL)")
+    try:
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+            cursor.execute(
+                f"""
+                INSERT INTO bench_floor_payout ({columns})
+                WITH held AS (
+                    SELECT e.association_id, l.household_id,
+                        SUM((l.quantity_delta * 10000) * (t.weight * 10000)) AS units
+                    FROM collective_shareeventline l
+                    JOIN collective_shareevent e ON e.id = l.event_id
+                    JOIN collective_sharetype t ON t.id = l.share_type_id
+                    WHERE e.effective_date <= %(as_of)s
+                    GROUP BY 1, 2
+                ), weighted AS (
+                    SELECT held.*, p.amount_fen AS amount, SUM(units) OVER (PARTITION BY held.association_id) AS total
+                    FROM held
+                    JOIN dividends_pool p
+                        ON p.run_id = %(run)s AND p.kind = %(split)s AND p.association_id = held.association_id
+                    WHERE units > 0
+                ), split AS (
+                    SELECT association_id, household_id, amount, div(amount * units, total) AS floor,
+                        mod(amount * units, total) AS remainder
+                    FROM weighted
+                ), ranked AS (
+                    SELECT s.association_id, s.household_id, h.code, s.floor,
+                        s.amount - SUM(s.floor) OVER (PARTITION BY s.association_id) AS leftover,
+                        ROW_NUMBER() OVER (
+                            PARTITION BY s.association_id
+                            ORDER BY s.remainder DESC, s.household_id IS NULL, h.code COLLATE "C"
+                        ) AS place
+                    FROM split s LEFT JOIN collective_household h ON h.id = s.household_id
+                ), other AS (
+                    SELECT household_id,
+                        SUM(CASE WHEN part = %(rent)s THEN amount_fen ELSE 0 END) AS rent,
+                        SUM(CASE WHEN part = %(land)s THEN amount_fen ELSE 0 END) AS land,
+                        SUM(CASE WHEN part = %(wages)s THEN amount_fen ELSE 0 END) AS wages
+                    FROM dividends_payoutpart WHERE run_id = %(run)s AND part <> %(share)s
+                    GROUP BY household_id
+                )
+                SELECT %(run)s, s.household_id, s.code, s.association_id, COALESCE(o.rent, 0), COALESCE(o.land, 0),
+                    {share}, COALESCE(o.wages, 0),
+                    COALESCE(o.rent, 0) + COALESCE(o.land, 0) + COALESCE(o.wages, 0) + {share}, 'pending', '', ''
+                FROM ranked s LEFT JOIN other o ON o.household_id = s.household_id
+                WHERE s.household_id IS NOT NULL
+                """,
+                {
+                    "as_of": run.inputs["record_date"],
+                    "run": run.pk,
+                    "split": engine.POOL_SPLIT,
+                    "rent": engine.RENT,
+                    "land": engine.LAND_DIVIDEND,
+                    "wages": engine.WAGES,
+                    "share": engine.SHARE_DIVIDEND,
+                },
+            )
+        seconds = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT COUNT(*) FROM (SELECT * FROM dividends_payout WHERE run_id = %s) p
+                FULL JOIN bench_floor_payout f ON f.household_id = p.household_id
+                WHERE p.total_fen IS DISTINCT FROM f.total_fen
+                    OR p.share_dividend_fen IS DISTINCT FROM f.share_dividend_fen
+                """,
+                [run.pk],
+            )
+            differing = cursor.fetchone()[0]
+        return seconds, differing
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_floor_payout")
+
+
 # --- Latency under load ----------------------------------------------------------------------------
 
 
@@ -459,6 +561,8 @@ def measure_latency(repeat: int = 1) -> list[LoadFigures]:
     base = f"http://127.0.0.1:{PORT}"
     endpoints = [
         ("trivial JSON view (/health/)", "/health/", None),
+        # Signed in, no data: what the session, the user and the framework cost before any list.
+        ("API root, signed in (no data)", "/api/v1/", village),
         ("farmer's payouts page", f"/me/households/{farmer.household_id}/payouts/", farmer_cookie),
         ("API payouts list, page 1", "/api/v1/payouts/", village),
         ("officials' households list", "/collective/households/", village),
@@ -500,6 +604,8 @@ class SizeFigures:
     generate_seconds: float
     runs: list[RunFigures] = field(default_factory=list)
     copy_seconds: float = 0.0
+    floor_seconds: float = 0.0
+    floor_differing: int = 0
 
 
 def median_run(repeats: list[RunFigures]) -> RunFigures:
@@ -530,6 +636,12 @@ def print_table(sizes: list[SizeFigures], load: list[LoadFigures]) -> None:
                 f"{run.payouts / run.seconds:>10,.0f} "
                 f"{run.worker_mb:>9.0f} {run.driver_mb:>9.0f} {size.copy_seconds:>7.2f} {ratio:>8.2f} "
                 f"{run.rows_per_payout:>11.2f} {run.phases:>18}  {run.status}"
+            )
+        if size.floor_seconds:
+            same = "the same payouts" if not size.floor_differing else f"{size.floor_differing:,} payouts DIFFER"
+            print(
+                f"{'':>10} floor (ledger to payouts in one INSERT, nothing frozen, no Celery): "
+                f"{size.floor_seconds:.2f} s = {size.floor_seconds / size.copy_seconds:.2f} x COPY ({same})"
             )
         print(f"{'':>10} generate_scale_data: {size.generate_seconds:.1f} s")
     if load:
@@ -597,6 +709,10 @@ def main() -> None:
             bare_copy_seconds(size.runs[-1].payouts or households) for _ in range(options.repeat)
         )
         print(f"   bare COPY of {size.runs[-1].payouts:,} payout rows: {size.copy_seconds:.2f} s", flush=True)
+        floors = [floor_seconds() for _ in range(options.repeat)]
+        size.floor_seconds = statistics.median(seconds for seconds, _differing in floors)
+        size.floor_differing = max(differing for _seconds, differing in floors)
+        print(f"   floor, the ledger to the payouts in one statement: {size.floor_seconds:.2f} s", flush=True)
         figures.append(size)
     load = [] if options.no_load else measure_latency(options.repeat)
     print_table(figures, load)
