@@ -35,6 +35,19 @@ def _eager_celery_and_fast_hashing(settings):
     app.conf.task_always_eager = eager
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the browser tests after every other test, keeping each group's order.
+
+    Playwright's event loop stays running in the main thread from the first browser test to the end
+    of the session, and while it runs Django keeps the main thread's connections per context, not per
+    thread. A database test after it (pytest-django puts last a test that asks for the database only
+    inside its body) then opened a second connection whose test transaction was never rolled back, and
+    the test database could not be dropped at the end.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's chromium: Playwright cannot download its own browser here."""
