@@ -208,6 +208,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "collective.record_heartbeat", "schedule": 300.0, "args": ["beat"]},
     # Daily at 01:30 (https://crontab.guru/#30_1_*_*_*): contract statuses, expiring contracts, overdue rent.
     "land-reminders": {"task": "land.mark_reminders", "schedule": crontab(hour=1, minute=30)},
+    # Every 5 minutes: a distribution run that stopped moving (a lost message) gets its pending step again.
+    "resume-stalled-runs": {"task": "dividends.resume_stalled_runs", "schedule": 300.0},
 }
 
 # The yearly distribution (dividends). County rules bound every policy (DESIGN.md §3, step 5);

@@ -371,6 +371,9 @@ class DistributionRun(models.Model):
     figures = models.JSONField(_("figures"), default=dict, blank=True)
     notes = models.JSONField(_("notes"), default=list, blank=True)
     inputs_frozen_at = models.DateTimeField(_("inputs frozen at"), null=True, blank=True)
+    # When a computing run last moved (started, inputs frozen, a chunk done): a run computing that has not
+    # moved for longer than any step may take is waiting for a lost message (resume_stalled_runs).
+    progressed_at = models.DateTimeField(_("last progress at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         User, verbose_name=_("created by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -396,7 +399,7 @@ class DistributionRun(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     objects = DistributionRunQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["chunks_done", "inputs", "figures"])
+    history = HistoricalRecords(excluded_fields=["chunks_done", "progressed_at", "inputs", "figures"])
 
     class Meta:
         verbose_name = _("distribution run")

@@ -51,3 +51,11 @@ def finish_run_task(run_id: int) -> None:
     from dividends.services.compute import finish_run
 
     _guarded(run_id, lambda: finish_run(run_id=run_id))
+
+
+@shared_task(name="dividends.resume_stalled_runs")
+def resume_stalled_runs_task() -> None:
+    """Send again what a computing run that has stopped moving waits for (a lost message)."""
+    from dividends.services.compute import resume_stalled_runs
+
+    resume_stalled_runs()

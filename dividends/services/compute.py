@@ -6,7 +6,8 @@ Each chunk computes integer floors and exact remainders for its block and writes
 the staging table PayoutPart, marks itself done and counts itself on the run row; the chunk that
 completes the count enqueues one `finish_run`, which under a lock hands the left-over fen of each
 pool to the largest remainders over the whole pool, builds the payouts set-based, checks every pool
-against its lines and marks the run computed. Every step is safe to run twice.
+against its lines and marks the run computed. Every step is safe to run twice, so `resume_stalled_runs`
+(on beat) sends a run that stopped moving its pending step again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -113,6 +114,40 @@ def batch_chunks(chunks: Sequence[tuple[int, int]], limit: int) -> list[list[int
     if current:
         batches.append(current)
     return batches
+
+
+def resume_stalled_runs(*, stalled_after: timedelta | None = None) -> list[int]:
+    """Send again the step a computing run waits for when it has not moved for longer than any step takes.
+
+    A message can be lost between the broker and a worker killed at the wrong moment; the run would then
+    stay computing, and a computing run cannot be started again. Every step is safe to run twice, and a
+    prepare delivered again sends what is pending: the whole prepare if the inputs are not frozen, else
+    the chunks not done, else the finish. By default a run is stalled after the task time limit (no step
+    can still be running then) and five minutes more. Returns the ids of the runs resumed.
+    """
+    if stalled_after is None:
+        stalled_after = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT, minutes=5)
+    now = timezone.now()
+    resumed = []
+    # No mark at all: a run started before runs were marked.
+    stalled = Q(progressed_at__lt=now - stalled_after) | Q(progressed_at__isnull=True)
+    for run_id in DistributionRun.objects.filter(stalled, status=DistributionRun.Status.COMPUTING).values_list(
+        "pk", flat=True
+    ):
+        # Marked first, so the next sweep waits as long again before sending anything more.
+        DistributionRun.objects.filter(pk=run_id).update(progressed_at=now)
+        logger.warning(
+            "Distribution run %s has not moved for %s: its pending step is sent again", run_id, stalled_after
+        )
+        _enqueue_prepare(run_id)
+        resumed.append(run_id)
+    return resumed
+
+
+def _enqueue_prepare(run_id: int) -> None:
+    from dividends.tasks import prepare_run_task
+
+    prepare_run_task.delay(run_id)
 
 
 def _enqueue_finish(run_id: int) -> None:
@@ -270,8 +305,10 @@ def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[t
     run.notes = list(company.notes)
     run.chunks_total = len(chunks)
     run.chunks_done = 0
-    run.inputs_frozen_at = timezone.now()
-    run.save(update_fields=["inputs", "figures", "notes", "chunks_total", "chunks_done", "inputs_frozen_at"])
+    run.inputs_frozen_at = run.progressed_at = timezone.now()
+    run.save(
+        update_fields=["inputs", "figures", "notes", "chunks_total", "chunks_done", "inputs_frozen_at", "progressed_at"]
+    )
     return [(chunk.number, chunk.ordinal_to - chunk.ordinal_from) for chunk in chunks]
 
 
@@ -723,9 +760,9 @@ def compute_chunk(*, run_id: int, number: int, enqueue: bool = True) -> None:
         RunChunk.objects.filter(pk=chunk.pk).update(done=True, rows=written)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {DistributionRun._meta.db_table} SET chunks_done = chunks_done + 1 "
+                f"UPDATE {DistributionRun._meta.db_table} SET chunks_done = chunks_done + 1, progressed_at = %s "
                 "WHERE id = %s RETURNING chunks_done, chunks_total",
-                [run_id],
+                [connection.ops.adapt_datetimefield_value(timezone.now()), run_id],
             )
             done, total = cursor.fetchone()
         if enqueue and done >= total:

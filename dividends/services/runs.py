@@ -90,6 +90,7 @@ def start_computation(*, user: User, run: DistributionRun, enqueue: bool = True)
     run.chunks_done = 0
     run.inputs_frozen_at = None
     run.computed_at = None
+    run.progressed_at = timezone.now()
     run.error = ""
     run.save()
     if enqueue:
