@@ -6,8 +6,9 @@ BENCH_REPEAT times (default 3; the table shows the median run and the fastest an
 bare COPY of as many payout rows into a table of the payouts' shape and the floor (the same payouts
 computed from the share ledger in one INSERT, nothing frozen: what no design of the run can go
 below), and, on the last county, measure pages and the API (and the API's root, signed in, for what
-a request costs before any list) on loopback under 8 concurrent clients (wrk, or a Python load generator when
-wrk is missing) against gunicorn with DEBUG off, each BENCH_REPEAT times (the median by throughput).
+a request costs before any list) on loopback under 8 concurrent clients (wrk, or a Python load
+generator when wrk is missing) against gunicorn with DEBUG off, each BENCH_REPEAT times (the median
+by throughput).
 Prints one table. docs/scaling.md reads it.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gantian_scale; the
@@ -258,6 +259,13 @@ def run_once(households: int, workers: int) -> RunFigures:
     )
 
 
+# The payout columns the bare COPY and the floor write (the rest have defaults).
+PAYOUT_COLUMNS = (
+    "run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen, share_dividend_fen, "
+    "wage_fen, total_fen, status, company_bank_reference, association_bank_reference"
+)
+
+
 def bare_copy_seconds(rows: int) -> float:
     """COPY `rows` payout rows from Python into a new table with the payouts' columns, indexes and keys."""
     from django.db import connection, transaction
@@ -268,10 +276,6 @@ def bare_copy_seconds(rows: int) -> float:
     run_id = DistributionRun.objects.values_list("pk", flat=True).first()
     association_id = Organisation.objects.filter(code__startswith="SC-A").values_list("pk", flat=True).first()
     households = list(Household.objects.order_by("pk").values_list("pk", "code")[:rows])
-    columns = (
-        "run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen, share_dividend_fen, "
-        "wage_fen, total_fen, status, company_bank_reference, association_bank_reference"
-    )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_copy_payout")
         cursor.execute("CREATE TABLE bench_copy_payout (LIKE dividends_payout INCLUDING ALL)")
@@ -286,7 +290,7 @@ def bare_copy_seconds(rows: int) -> float:
         with (
             transaction.atomic(),
             connection.cursor() as cursor,
-            cursor.copy(f"COPY bench_copy_payout ({columns}) FROM STDIN") as copy,
+            cursor.copy(f"COPY bench_copy_payout ({PAYOUT_COLUMNS}) FROM STDIN") as copy,
         ):
             for index, (household_id, household_code) in enumerate(households):
                 share = 10_000 + index % 9_000
@@ -316,10 +320,6 @@ def floor_seconds() -> tuple[float, int]:
     from dividends.models import DistributionRun
 
     run = DistributionRun.objects.order_by("-pk").first()
-    columns = (
-        "run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen, share_dividend_fen, "
-        "wage_fen, total_fen, status, company_bank_reference, association_bank_reference"
-    )
     share = "s.floor + CASE WHEN s.place <= s.leftover THEN 1 ELSE 0 END"
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_floor_payout")
@@ -330,7 +330,7 @@ def floor_seconds() -> tuple[float, int]:
             cursor.execute("SET LOCAL work_mem = '128MB'")
             cursor.execute(
                 f"""
-                INSERT INTO bench_floor_payout ({columns})
+                INSERT INTO bench_floor_payout ({PAYOUT_COLUMNS})
                 WITH held AS (
                     SELECT e.association_id, l.household_id,
                         SUM((l.quantity_delta * 10000) * (t.weight * 10000)) AS units
