@@ -128,19 +128,20 @@ def resume_stalled_runs(*, stalled_after: timedelta | None = None) -> list[int]:
     if stalled_after is None:
         stalled_after = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT, minutes=5)
     now = timezone.now()
-    resumed = []
     # No mark at all: a run started before runs were marked.
     stalled = Q(progressed_at__lt=now - stalled_after) | Q(progressed_at__isnull=True)
-    for run_id in DistributionRun.objects.filter(stalled, status=DistributionRun.Status.COMPUTING).values_list(
-        "pk", flat=True
-    ):
-        # Marked first, so the next sweep waits as long again before sending anything more.
-        DistributionRun.objects.filter(pk=run_id).update(progressed_at=now)
+    resumed = list(
+        DistributionRun.objects.filter(stalled, status=DistributionRun.Status.COMPUTING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # Marked first, so the next sweep waits as long again before sending anything more.
+    DistributionRun.objects.filter(pk__in=resumed).update(progressed_at=now)
+    for run_id in resumed:
         logger.warning(
             "Distribution run %s has not moved for %s: its pending step is sent again", run_id, stalled_after
         )
         _enqueue_prepare(run_id)
-        resumed.append(run_id)
     return resumed
 
 
