@@ -112,12 +112,8 @@ def company_equity(as_of=None) -> list[dict]:
 
 @require_GET
 def home(request):
-    """Each role lands on its own home; a farmer on the portal's."""
+    """Each official's role lands on its own home (a farmer's is the portal's: portal.views.front_door)."""
     user = request.user
-    if user.is_farmer:
-        from collective import portal
-
-        return portal.home(request)
     template = HOME_TEMPLATES.get(user.role, "collective/home_township.html")
     context = {
         "townships": Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP),

@@ -6,9 +6,10 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from collective import views as collective_views
+from portal import views as portal_views
 
 urlpatterns = [
-    path("", collective_views.home, name="home"),
+    path("", portal_views.front_door, name="home"),
     path("health/", collective_views.health, name="health"),
     path("login/", collective_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -20,7 +21,7 @@ urlpatterns = [
     path("land/", include("land.urls")),
     path("association/", include("association.urls")),
     path("dividends/", include("dividends.urls")),
-    path("me/", include("collective.portal_urls")),
+    path("me/", include("portal.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

@@ -8,8 +8,10 @@ from pathlib import Path
 import polib
 from django.conf import settings
 
+from portal.management.commands.makemessages import project_apps
+
 BASE_DIR = Path(settings.BASE_DIR)
-SOURCES = ["config", "collective", "land", "dividends", "association", "templates", "locale", "manage.py"]
+SOURCES = ["config", *project_apps(), "templates", "locale", "manage.py"]
 
 
 def catalogues(root: Path) -> list[Path]:

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collective.money import format_yuan
-from collective.portal import home_years, masked_id_number
 from dividends import engine, services
 from dividends.models import DistributionRun, NoticeRead, Payout, Pool
 from land import services as land
+from portal.views import home_years, masked_id_number
 from tests.portal.pages import money_in, run_card, text_of, total_of_year_card, year_card
 
 HOUSEHOLD_PAGES = ["portal:household", "portal:land", "portal:payouts", "portal:notice", "portal:statements"]

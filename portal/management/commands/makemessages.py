@@ -7,16 +7,21 @@ catalogue. Here they go to <app>/locale/, so each app owns one complete catalogu
 
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.commands import makemessages
 
-APPS = ("collective", "land", "dividends", "association")
+
+def project_apps() -> list[str]:
+    """The project's own apps: those whose folder sits at the top of the project."""
+    base = Path(settings.BASE_DIR).resolve()
+    return [config.name for config in apps.get_app_configs() if Path(config.path).resolve().parent == base]
 
 
 class Command(makemessages.Command):
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument("--app", choices=APPS, help="Only update this app's catalogue.")
+        parser.add_argument("--app", choices=project_apps(), help="Only update this app's catalogue.")
 
     def handle(self, *args, **options):
         self.only_app = options.pop("app")
@@ -47,7 +52,7 @@ class Command(makemessages.Command):
     @staticmethod
     def app_of(path: Path, templates: Path) -> str | None:
         base = Path(settings.BASE_DIR).resolve()
-        for app in APPS:
+        for app in project_apps():
             if path.is_relative_to(base / app) or path.is_relative_to(templates / app):
                 return app
         return None

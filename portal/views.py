@@ -27,17 +27,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collective import views as collective_views
 from collective.models import Household, Member, ShareEvent, ShareEventLine, ShareType, User
 from collective.money import MU_PER_HECTARE, format_yuan
 from collective.rules import is_farmer
 from collective.services import household_holdings
-from collective.templatetags.portal_tags import amount
 from dividends import engine
 from dividends import services as dividends
 from dividends.models import DistributionRun, NoticeRead, Objection, Payout, Pool
 from dividends.services.statements import HouseholdStatement, StatementRun
 from land import services as land
 from land.models import LandTransferContract, RentAllocation
+from portal.templatetags.portal_tags import amount
 
 MASKED_ID_STARS = 14
 OBJECTION_MAX_LENGTH = 500
@@ -305,6 +306,14 @@ def mark_news_read(*, user: User, run: DistributionRun, status: str) -> NoticeRe
         user=user, run=run, status=status, defaults={"read_at": timezone.now()}
     )
     return read
+
+
+@require_GET
+def front_door(request):
+    """The site's root: a farmer lands on the portal's home, every other role on its own."""
+    if is_farmer(request.user):
+        return home(request)
+    return collective_views.home(request)
 
 
 @require_GET
