@@ -9,7 +9,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,6 +45,7 @@ from association.models import (
     TrainingSession,
 )
 from collective.models import Organisation
+from collective.shortcuts import paginate
 
 
 def association_page(*, write: bool = False):
@@ -74,8 +74,8 @@ def association_page(*, write: bool = False):
     return decorator
 
 
-def _page(request, queryset, per_page: int = 50):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+def _page(request, queryset, per_page: int | None = None):
+    return paginate(request, queryset, per_page)[0]
 
 
 def _growers(request):

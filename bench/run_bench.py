@@ -1,6 +1,6 @@
 """`make bench`: a county-sized distribution on PostgreSQL with real Celery workers, and pages under load.
 
-For each size (BENCH_SIZES, households): write a synthetic county (generate_scale_data), compute a
+For each size (BENCH_SIZES, households): write a synthetic county (bench/generate_county.py), compute a
 run with one and then two Celery workers (started here, on their own Redis database), each
 BENCH_REPEAT times (default 3; the table shows the median run and the fastest and slowest), time a
 bare COPY of as many payout rows into a table of the payouts' shape and the floor (the same payouts
@@ -643,7 +643,7 @@ def print_table(sizes: list[SizeFigures], load: list[LoadFigures]) -> None:
                 f"{'':>10} floor (ledger to payouts in one INSERT, nothing frozen, no Celery): "
                 f"{size.floor_seconds:.2f} s = {size.floor_seconds / size.copy_seconds:.2f} x COPY ({same})"
             )
-        print(f"{'':>10} generate_scale_data: {size.generate_seconds:.1f} s")
+        print(f"{'':>10} generate_county: {size.generate_seconds:.1f} s")
     if load:
         print()
         baseline = next((figures.rps for figures in load if figures.requests), 0)
@@ -691,12 +691,18 @@ def main() -> None:
         print(f"== {households:,} households", flush=True)
         manage("flush", "--noinput", "-v0")
         started = time.perf_counter()
-        manage(
-            "generate_scale_data",
-            f"--households={households}",
-            f"--associations={max(1, households // 3000)}",
-            "--seed=1",
-            f"--password={PASSWORD}",
+        subprocess.run(
+            [
+                sys.executable,
+                "bench/generate_county.py",
+                f"--households={households}",
+                f"--associations={max(1, households // 3000)}",
+                "--seed=1",
+                f"--password={PASSWORD}",
+            ],
+            cwd=BASE_DIR,
+            env=ENV,
+            check=True,
         )
         size = SizeFigures(households=households, generate_seconds=time.perf_counter() - started)
         for workers in worker_counts:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collective.models import Household, Organisation, User
+from collective.shortcuts import paginate as _page
+from collective.shortcuts import require_permission as _need
 from dividends import engine, forms, services
 from dividends.models import (
     DistributionPolicy,
@@ -26,20 +27,6 @@ from dividends.models import (
 )
 from dividends.services import payments
 from dividends.services.policies import percent
-
-PAGE_SIZE = 50
-
-
-def _need(request, permission: str, obj=None) -> None:
-    if not request.user.has_perm(permission, obj):
-        raise PermissionDenied
-
-
-def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 def _errors(error: ValidationError) -> list[str]:

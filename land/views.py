@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collective.models import Member
 from collective.money import fen_to_yuan_string, format_yuan
+from collective.shortcuts import paginate as _page
+from collective.shortcuts import require_permission as _need
 from land import forms, imports, services
 from land.models import (
     LabourRecord,
@@ -23,20 +24,6 @@ from land.models import (
     Parcel,
     RentInstallment,
 )
-
-PAGE_SIZE = 50
-
-
-def _need(request, permission: str, obj=None) -> None:
-    if not request.user.has_perm(permission, obj):
-        raise PermissionDenied
-
-
-def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
 
 
 def _visible_contract(request, pk: int) -> LandTransferContract:

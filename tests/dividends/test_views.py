@@ -86,9 +86,9 @@ def test_payouts_list_searches_pages_and_is_scoped(client, appendix, published, 
 
 
 def test_payouts_list_pages(client, appendix, published, accountant, monkeypatch):
-    from dividends import views
+    from collective import shortcuts
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(shortcuts, "PAGE_SIZE", 2)
     client.force_login(accountant)
     url = reverse("dividends:payout-list", args=[published.pk])
     first = client.get(url)
