@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "land",
     "dividends",
     "association",
+    "desk",
     "portal",
 ]
 
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "desk.context_processors.notifications",
             ],
             "builtins": ["collective.templatetags.money"],
         },
@@ -243,8 +245,9 @@ REST_FRAMEWORK = {
 # as a weak village (集体经济薄弱村). ¥100,000 by default.
 REPORTS_WEAK_VILLAGE_THRESHOLD_FEN = env.int("REPORTS_WEAK_VILLAGE_THRESHOLD_FEN", 10_000_000)
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Gantian API",
-    "DESCRIPTION": (
+    # Translated: the schema and its documentation page speak the reader's language (Chinese by default).
+    "TITLE": _("Gantian API"),
+    "DESCRIPTION": _(
         "Read-only reporting API of the Gantian rural collective economy. Send `Authorization: Api-Key <key>` "
         "(keys are made by a township official) or use the site's log-in. Every list has a CSV form "
         "(`?format=csv`). Money is a yuan string with two decimals and integer fen beside it; areas are mu. "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -39,7 +40,7 @@ from dividends.models import (
     RunHolding,
     RunLabourLine,
 )
-from dividends.reports import annual_report
+from dividends.reports import annual_report, default_year
 from dividends.serializers import (
     AnnualReportSerializer,
     IncomeStatementSerializer,
@@ -58,10 +59,19 @@ class YearQuerySerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=1990, max_value=2100, help_text=_("Fiscal year"))
 
 
-def year_param(request) -> int:
-    query = YearQuerySerializer(data=request.query_params)
+class OptionalYearQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(
+        min_value=1990,
+        max_value=2100,
+        required=False,
+        help_text=_("Fiscal year; by default the latest year with a computed distribution"),
+    )
+
+
+def year_param(request, *, default: int | None = None) -> int:
+    query = (YearQuerySerializer if default is None else OptionalYearQuerySerializer)(data=request.query_params)
     query.is_valid(raise_exception=True)
-    return query.validated_data["year"]
+    return query.validated_data.get("year", default)
 
 
 def _money(fen: int | None, name: str) -> dict:
@@ -331,7 +341,7 @@ class ObjectionViewSet(ScopedReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("Annual report per association and for the township"),
-        parameters=[YearQuerySerializer],
+        parameters=[OptionalYearQuerySerializer],
         responses=AnnualReportSerializer,
     )
 )
@@ -346,7 +356,8 @@ class AnnualReportViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     renderer_classes = [JSONRenderer, CSVRenderer]
 
     def list(self, request):
-        report = annual_report(user=request.user, year=year_param(request))
+        default = default_year(request.user, timezone.localdate())
+        report = annual_report(user=request.user, year=year_param(request, default=default))
         return Response(AnnualReportSerializer(report).data)
 
     def csv_rows(self, data: dict) -> list[dict]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
 from django.conf import settings
 from django.db.models import Sum
 
-from collective.models import Organisation
+from collective.models import Organisation, User
 from collective.money import round_half_up
 from dividends import engine
 from dividends.models import DistributionRun, LedgerEntry, Payout, Pool
@@ -104,6 +105,28 @@ def _income(revenue: int, from_company: int, expenses: int) -> dict:
         "expenses_fen": expenses,
         "net_fen": collective - expenses,
     }
+
+
+def report_years(user: User) -> list[int]:
+    """The years that have books or a distribution the user may see, oldest first."""
+    years = set(DistributionRun.objects.visible_to(user).values_list("year", flat=True).distinct())
+    years |= {day.year for day in LedgerEntry.objects.visible_to(user).dates("entry_date", "year")}
+    return sorted(years)
+
+
+def default_year(user: User, today: date) -> int:
+    """The latest year with a distribution computed or later, else the latest year with books, else last year."""
+    effective = (
+        DistributionRun.objects.visible_to(user)
+        .filter(kind=DistributionRun.Kind.REGULAR, status__in=EFFECTIVE_STATUSES)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    if effective:
+        return effective
+    years = report_years(user)
+    return years[-1] if years else today.year - 1
 
 
 def annual_report(*, user, year: int) -> dict:

@@ -215,8 +215,10 @@ def test_a_year_without_a_run_has_no_payout_figures(small_case, township_client)
     assert (a01["mean_payout"], a01["median_payout"], a01["gini"]) == (None, None, None)
 
 
-def test_the_year_is_required_and_checked(small_case, township_client):
-    assert township_client.get("/api/v1/reports/annual/").status_code == 400
+def test_the_year_defaults_to_the_latest_computed_one_and_is_checked(small_case, township_client):
+    response = township_client.get("/api/v1/reports/annual/")
+    assert response.status_code == 200
+    assert response.json()["year"] == report(township_client)["year"]
     assert township_client.get("/api/v1/reports/annual/?year=abc").status_code == 400
 
 
