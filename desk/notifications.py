@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -41,11 +41,11 @@ def unread_count(user: User) -> int:
     """How many notifications the user has not read: one query, for the menu of every page."""
     if not receives_notifications(user):
         return 0
-    runs = _runs(user)
-    return (
-        runs.filter(notice_starts_on__isnull=False, notice_read=False).count()
-        + runs.filter(paid_at__isnull=False, paid_read=False).count()
+    counts = _runs(user).aggregate(
+        notice=Count("pk", filter=Q(notice_starts_on__isnull=False, notice_read=False)),
+        paid=Count("pk", filter=Q(paid_at__isnull=False, paid_read=False)),
     )
+    return counts["notice"] + counts["paid"]
 
 
 @dataclass(frozen=True)
