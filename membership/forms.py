@@ -36,7 +36,7 @@ class RoundForm(forms.Form):
         for rule in RULE_LIST:
             self.fields[f"use_{rule.code}"] = forms.BooleanField(label=rule.label, required=False, initial=True)
             self.fields[f"outcome_{rule.code}"] = forms.ChoiceField(
-                label=_("gives"), choices=Status.choices, initial=rule.default_outcome
+                label=_("gives"), choices=Status.choices, initial=rule.default_outcome, required=False
             )
 
     def rule_rows(self):
@@ -44,7 +44,11 @@ class RoundForm(forms.Form):
 
     def criteria(self) -> list[tuple[str, str]]:
         data = self.cleaned_data
-        return [(rule.code, data[f"outcome_{rule.code}"]) for rule in RULE_LIST if data.get(f"use_{rule.code}")]
+        return [
+            (rule.code, data.get(f"outcome_{rule.code}") or rule.default_outcome)
+            for rule in RULE_LIST
+            if data.get(f"use_{rule.code}")
+        ]
 
     def clean(self):
         data = super().clean()

@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from collective.models import Household, Member, Organisation, User
@@ -25,8 +26,8 @@ MIN_PERIOD_DAYS = 7
 
 
 class Status(models.TextChoices):
-    MEMBER = "member", _("Member")
-    NOT_MEMBER = "not_member", _("Not a member")
+    MEMBER = "member", pgettext_lazy("membership status", "Member")
+    NOT_MEMBER = "not_member", pgettext_lazy("membership status", "Not a member")
 
 
 class RoundQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import translation
 
 from collective import services as collective
 from collective.models import Household, Member
@@ -20,6 +21,14 @@ BASE_DATE = date(2025, 4, 30)
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def english(settings):
+    """Assert the messages as written in the code; test_translations.py checks the Chinese is complete."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @dataclass

@@ -14,6 +14,8 @@ from membership import services
 from membership.models import Entry, Posting, Round, Status
 from tests.membership.conftest import BASE_DATE, run_postings
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def statuses(round_: Round) -> dict[str, tuple[str, str]]:
     return {e.member.name: (e.status, e.proposed_rule) for e in round_.entries.select_related("member")}
