@@ -358,6 +358,9 @@ def lodge_objection(
         raise ValidationError(_("The household is not of this association."), code="foreign_household")
     if entry is not None and entry.round_id != posting.round_id:
         raise ValidationError(_("That person is not on this list."), code="foreign_entry")
+    if entry is not None and not on_paper and entry.household_id != household.pk:
+        # In the portal a household objects about its own people; anyone else's case goes on paper.
+        raise ValidationError(_("That person is not of your household."), code="foreign_person")
     return Objection.objects.create(
         posting=posting, household=household, entry=entry, text=text, lodged_by=by, on_paper=on_paper
     )

@@ -113,6 +113,10 @@ def test_the_list_is_frozen_while_posted_and_objections_are_answered_before_the_
     objection = services.lodge_objection(
         posting=posting, household=household_a, entry=entry, text="张明在外读书、应保留成员身份", by=farmer_a
     )
+    with pytest.raises(ValidationError) as error:
+        other = round_.entries.get(member=village.head2)
+        services.lodge_objection(posting=posting, household=household_a, entry=other, text="x", by=farmer_a)
+    assert error.value.messages == ["That person is not of your household."]
     services._close(posting=posting, by=village_official_a, today=date(2025, 5, 13))
     with pytest.raises(ValidationError) as error:
         services.lodge_objection(posting=posting, household=household_a, text="迟到的异议", by=farmer_a)

@@ -169,3 +169,21 @@ def test_the_quantify_page_refuses_a_round_that_is_not_final(client, round_, vil
         },
     )
     assert "股权量化只能使用最终成员名单：本轮确认尚未完成。" in response.content.decode()
+
+
+def test_a_farmer_of_another_association_cannot_read_nor_object_to_the_list(
+    client, round_, village_official_a, household_b, village_official_b
+):
+    from collective.models import User
+    from tests.conftest import make_user
+
+    posting = services.publish_posting(round_=round_, period_days=7, by=village_official_a)
+    farmer_b = make_user("13900000002", User.Role.FARMER, household=household_b)
+    client.force_login(farmer_b)
+    assert "张国华" not in client.get(reverse("membership:portal-postings")).content.decode()
+    url = reverse("membership:portal-objection", kwargs={"posting_pk": posting.pk})
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"text": "x"}).status_code == 404
+    assert not Objection.objects.exists()
+    client.force_login(village_official_b)
+    assert client.get(reverse("membership:posting-notice", kwargs={"pk": round_.pk, "number": 1})).status_code == 404
