@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -198,15 +199,17 @@ def entry_edit(request, pk: int, entry_pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.set_circumstances(entry=entry, circumstances=form.cleaned_data["circumstances"])
-            entry.refresh_from_db()
-            services.override_entry(
-                entry=entry,
-                status=form.cleaned_data["override_status"],
-                reason=form.cleaned_data["override_reason"],
-                by=request.user,
-            )
+            with transaction.atomic():
+                services.set_circumstances(entry=entry, circumstances=form.cleaned_data["circumstances"])
+                entry.refresh_from_db()
+                services.override_entry(
+                    entry=entry,
+                    status=form.cleaned_data["override_status"],
+                    reason=form.cleaned_data["override_reason"],
+                    by=request.user,
+                )
         except ValidationError as error:
+            entry.refresh_from_db()
             form.add_error(None, error)
         else:
             messages.success(

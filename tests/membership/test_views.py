@@ -187,3 +187,21 @@ def test_a_farmer_of_another_association_cannot_read_nor_object_to_the_list(
     assert not Objection.objects.exists()
     client.force_login(village_official_b)
     assert client.get(reverse("membership:posting-notice", kwargs={"pk": round_.pk, "number": 1})).status_code == 404
+
+
+def test_an_official_records_circumstances_and_overrides_from_the_entry_page(
+    client, round_, village, village_official_a
+):
+    entry = round_.entries.get(member=village.daughter)
+    url = reverse("membership:entry-edit", kwargs={"pk": round_.pk, "entry_pk": entry.pk})
+    client.force_login(village_official_a)
+    response = client.post(url, {"circumstances": ["married_out"], "override_status": "member", "override_reason": ""})
+    assert "请填写人工认定身份的理由。" in response.content.decode()
+    response = client.post(
+        url,
+        {"circumstances": ["married_out"], "override_status": "member", "override_reason": "户口虽迁出，仍在村务农"},
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.proposed_rule, entry.proposed_status, entry.status) == ("married_out", "not_member", "member")
+    assert entry.overridden_by == village_official_a
