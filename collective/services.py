@@ -659,6 +659,9 @@ class QuantificationRule:
     labour_per_year: Decimal = Decimal(1)
     collective_type: ShareType | None = None
     collective_quantity: Decimal = ZERO
+    # When given, only these members are counted: a confirmed membership list (membership.services
+    # passes a completed round's final list); None counts every member in membership on the base date.
+    members: frozenset[int] | None = None
 
     def as_details(self) -> dict:
         def code(share_type: ShareType | None) -> str | None:
@@ -674,6 +677,7 @@ class QuantificationRule:
             "labour_per_year": str(self.labour_per_year),
             "collective_type": code(self.collective_type),
             "collective_quantity": str(self.collective_quantity),
+            **({"members_listed": len(self.members)} if self.members is not None else {}),
         }
 
 
@@ -779,6 +783,8 @@ def preview_quantification(*, association: Organisation, rule: QuantificationRul
     skipped = []
     members = Member.objects.filter(association=association).in_membership_on(base).order_by("pk")
     for member in members.only("pk", "name", "household_id", "birth_date"):
+        if rule.members is not None and member.pk not in rule.members:
+            continue
         household_id = household_on_base.get(member.pk, member.household_id)
         household = households[household_id]
         if (household.established_on and household.established_on > base) or (

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "land",
     "dividends",
     "association",
+    "membership",
     "desk",
     "portal",
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("land/", include("land.urls")),
     path("association/", include("association.urls")),
     path("dividends/", include("dividends.urls")),
+    path("membership/", include("membership.urls")),
     path("desk/", include("desk.urls")),
     path("me/", include("portal.urls")),
     path("api/v1/", include("config.api")),
