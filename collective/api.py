@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import BigIntegerField, Count, IntegerField, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +37,7 @@ from collective.models import (
     Household,
     Member,
     Organisation,
+    QuantityUnits,
     ShareEvent,
     ShareEventLine,
     ShareType,
@@ -379,7 +380,8 @@ class AssociationViewSet(ScopedReadOnlyViewSet):
 
     def scoped_queryset(self):
         today = _today()
-        decimal = DecimalField(max_digits=30, decimal_places=8)
+        big = BigIntegerField()
+        units = QuantityUnits("quantity_delta")
         integer = IntegerField()
         households = Household.objects.filter(association=OuterRef("pk")).active_on(today)
         # OuterRef reaches only the enclosing query: the households' condition is a plain (uncorrelated) subquery.
@@ -398,12 +400,13 @@ class AssociationViewSet(ScopedReadOnlyViewSet):
             .annotate(
                 household_count=subquery_total(households, "association", Count("pk"), integer),
                 member_count=subquery_total(members, "association", Count("pk"), integer),
-                shares_total=subquery_total(lines, "event__association", Sum("quantity_delta"), decimal),
+                # Whole ten-thousandths (of a share; of a share times a weight: 10⁻⁸), exact on both databases.
+                shares_total=subquery_total(lines, "event__association", Sum(units), big),
                 weighted_shares_total=subquery_total(
-                    lines, "event__association", Sum(F("quantity_delta") * F("share_type__weight")), decimal
+                    lines, "event__association", Sum(units * QuantityUnits("share_type__weight")), big
                 ),
                 collective_shares_total=subquery_total(
-                    lines.filter(household__isnull=True), "event__association", Sum("quantity_delta"), decimal
+                    lines.filter(household__isnull=True), "event__association", Sum(units), big
                 ),
                 company_shares=subquery_total(equity, "holder", Sum("shares_delta"), integer),
             )

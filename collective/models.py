@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 from django.contrib.auth.models import AbstractUser
@@ -527,6 +528,35 @@ class ShareEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("A share event is never deleted: record a cancelling event (collective.services).")
+
+
+# Share quantities and share-type weights have four decimals. Summed in SQL, each is first made a whole
+# number of ten-thousandths (QuantityUnits), so the sum is an exact integer on both databases: SQLite
+# stores a DECIMAL column as a REAL and SUM() of REALs drifts (1.0001 - 1 gives 0.000099999999999989);
+# PostgreSQL's numeric is exact either way. docs/distribution.md, "Exact share quantities".
+QUANTITY_SCALE = 10_000
+
+
+class QuantityUnits(models.Func):
+    """A four-decimal column as a whole number of ten-thousandths, exactly, on either database.
+
+    On SQLite the stored REAL is the nearest double to a decimal of at most 14 significant digits,
+    so value * 10000 lies within far less than 0.5 of the whole number it stands for and ROUND()
+    recovers that number exactly; on PostgreSQL numeric * 10000 is already whole.
+    """
+
+    template = "CAST(ROUND(%(expressions)s * 10000) AS BIGINT)"
+    output_field = models.BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler, connection, template="CAST(ROUND(%(expressions)s * 10000) AS INTEGER)", **extra_context
+        )
+
+
+def quantity_from_units(units: int | None) -> Decimal:
+    """Ten-thousandths of a share (an exact SQL sum of QuantityUnits) as a four-decimal Decimal."""
+    return Decimal(units or 0).scaleb(-4)
 
 
 class ShareEventLine(models.Model):

@@ -51,6 +51,13 @@ class QuantityField(serializers.DecimalField):
         super().__init__(decimal_places=decimal_places, **kwargs)
 
 
+class QuantityUnitsField(QuantityField):
+    """An exact integer count of 10^-places (a sum of QuantityUnits) shown as the same decimal string."""
+
+    def to_representation(self, value):
+        return super().to_representation(Decimal(value or 0).scaleb(-self.decimal_places))
+
+
 def percent_string(part: Fraction, places: int = 4) -> str:
     """An exact fraction as a percentage string rounded half up: 3/5 -> "60.0000"."""
     scale = 10**places
@@ -69,9 +76,9 @@ class AssociationSerializer(serializers.ModelSerializer):
     members = serializers.IntegerField(
         source="member_count", read_only=True, help_text=_("Members in membership today.")
     )
-    shares_total = QuantityField(help_text=_("All shares held today (households and the collective share)."))
-    weighted_shares_total = QuantityField(decimal_places=8, help_text=_("Σ quantity * share-type weight, today."))
-    collective_shares_total = QuantityField(help_text=_("Shares the association itself holds (集体股) today."))
+    shares_total = QuantityUnitsField(help_text=_("All shares held today (households and the collective share)."))
+    weighted_shares_total = QuantityUnitsField(decimal_places=8, help_text=_("Σ quantity * share-type weight, today."))
+    collective_shares_total = QuantityUnitsField(help_text=_("Shares the association itself holds (集体股) today."))
     company_shares = serializers.IntegerField(read_only=True, help_text=_("Company shares (equity) held today."))
 
     class Meta:

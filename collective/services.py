@@ -30,10 +30,12 @@ from collective.models import (
     MemberMove,
     Organisation,
     PiiReveal,
+    QuantityUnits,
     ShareEvent,
     ShareEventLine,
     ShareType,
     User,
+    quantity_from_units,
 )
 from collective.resident_id import validate_id_number
 
@@ -92,8 +94,8 @@ def registries_as_of(*, associations: Iterable[Organisation], as_of: date) -> di
             "share_type__code",
             "share_type__weight",
         )
-        .annotate(quantity=Sum("quantity_delta"))
-        .exclude(quantity=0)
+        .annotate(units=Sum(QuantityUnits("quantity_delta")))
+        .exclude(units=0)
         .order_by()
     )
     for row in rows:
@@ -104,7 +106,7 @@ def registries_as_of(*, associations: Iterable[Organisation], as_of: date) -> di
                 share_type_id=row["share_type_id"],
                 share_type_code=row["share_type__code"],
                 weight=row["share_type__weight"],
-                quantity=row["quantity"],
+                quantity=quantity_from_units(row["units"]),
             )
         )
     for holdings in result.values():
@@ -122,8 +124,8 @@ def household_holdings(*, household: Household, as_of: date) -> list[Holding]:
     rows = (
         ShareEventLine.objects.filter(household=household, event__effective_date__lte=as_of)
         .values("share_type_id", "share_type__code", "share_type__weight")
-        .annotate(quantity=Sum("quantity_delta"))
-        .exclude(quantity=0)
+        .annotate(units=Sum(QuantityUnits("quantity_delta")))
+        .exclude(units=0)
         .order_by("share_type__code")
     )
     return [
@@ -133,7 +135,7 @@ def household_holdings(*, household: Household, as_of: date) -> list[Holding]:
             share_type_id=row["share_type_id"],
             share_type_code=row["share_type__code"],
             weight=row["share_type__weight"],
-            quantity=row["quantity"],
+            quantity=quantity_from_units(row["units"]),
         )
         for row in rows
     ]
@@ -207,13 +209,13 @@ def _check_not_below_zero(*, association: Organisation, lines: Sequence[_Line], 
     rows = (
         ShareEventLine.objects.filter(holder, event__association=association, share_type_id__in={t for _h, t in keys})
         .values_list("household_id", "share_type_id", "event__effective_date")
-        .annotate(total=Sum("quantity_delta"))
+        .annotate(units=Sum(QuantityUnits("quantity_delta")))
         .order_by()
     )
     by_key: dict[tuple, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for household_id, share_type_id, day, total in rows:
+    for household_id, share_type_id, day, units in rows:
         if (household_id, share_type_id) in keys:
-            by_key[household_id, share_type_id][day] += total
+            by_key[household_id, share_type_id][day] += quantity_from_units(units)
     new_by_key: dict[tuple, Decimal] = defaultdict(Decimal)
     for line in lines:
         new_by_key[line.household.pk if line.household else None, line.share_type.pk] += line.delta
@@ -1125,6 +1127,44 @@ def move_member(
         old_household.head = None
         old_household.save(update_fields=["head"])
     return move
+
+
+@dataclass(frozen=True)
+class HouseholdOnDay:
+    """The household a member belonged to on a day, and when (if ever) the member left it afterwards."""
+
+    household_id: int
+    left_on: date | None = None
+    left_for_id: int | None = None
+
+
+def households_on(*, member_days: Iterable[tuple[int, date]]) -> dict[tuple[int, date], HouseholdOnDay]:
+    """Return {(member id, day): the member's household on that day}, from the members' recorded moves.
+
+    A move (move_member, a split or a merge) on day d puts the member in the new household from d
+    on, so on a day before the member's first move after it the member was in that move's
+    from_household; with no later move, in the member's household today. Two queries in all.
+    """
+    pairs = set(member_days)
+    member_ids = {member_id for member_id, _day in pairs}
+    if not member_ids:
+        return {}
+    current = dict(Member.objects.filter(pk__in=member_ids).values_list("pk", "household_id"))
+    moves: dict[int, list[tuple[date, int, int]]] = defaultdict(list)
+    for member_id, moved_on, from_id, to_id in (
+        MemberMove.objects.filter(member_id__in=member_ids, moved_on__gt=min(day for _member, day in pairs))
+        .order_by("moved_on", "pk")
+        .values_list("member_id", "moved_on", "from_household_id", "to_household_id")
+    ):
+        moves[member_id].append((moved_on, from_id, to_id))
+    result = {}
+    for member_id, day in pairs:
+        later = next((move for move in moves.get(member_id, ()) if move[0] > day), None)
+        if later is None:
+            result[member_id, day] = HouseholdOnDay(household_id=current[member_id])
+        else:
+            result[member_id, day] = HouseholdOnDay(household_id=later[1], left_on=later[0], left_for_id=later[2])
+    return result
 
 
 def reveal_id_number(*, member: Member, user: User) -> str:

@@ -166,6 +166,14 @@ def sees_every_line(user) -> bool:
     )
 
 
+def _negated(lines, *fields: str):
+    """The lines with the amounts in `fields` negated, as a reversal carries them (nothing is saved)."""
+    for line in lines:
+        for name in fields:
+            setattr(line, name, -getattr(line, name))
+        yield line
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("Distribution runs with their figures and pools")),
     retrieve=extend_schema(summary=_("One distribution run")),
@@ -186,17 +194,33 @@ class RunViewSet(ScopedReadOnlyViewSet):
         )
 
     def _scoped_lines(self, run: DistributionRun):
+        """The run's frozen lines the caller may see; a reversal's are those of the run it reverses, negated.
+
+        A reversal mirrors its run's pools, parts and payouts but freezes no lines of its own: its
+        documents carry the reversed run's contract, labour and holding lines (amounts negated) so each
+        stands alone.
+        """
         user = self.request.user
         households = Household.objects.visible_to(user)
         organisations = Organisation.objects.visible_to(user)
+        source = run.reverses_id if run.is_reversal else run.pk
+        contract_lines = (
+            RunContractLine.objects.filter(run_id=source, household__in=households)
+            .select_related("association")
+            .order_by("ordinal")
+        )
+        labour_lines = (
+            RunLabourLine.objects.filter(run_id=source, household__in=households)
+            .select_related("association")
+            .order_by("household_code", "work_date", "record_id")
+        )
+        if run.is_reversal:
+            contract_lines = _negated(contract_lines, "rent_fen", "land_dividend_fen")
+            labour_lines = _negated(labour_lines, "wage_fen")
         return {
-            "contract_lines": RunContractLine.objects.filter(run=run, household__in=households)
-            .select_related("association")
-            .order_by("ordinal"),
-            "labour_lines": RunLabourLine.objects.filter(run=run, household__in=households)
-            .select_related("association")
-            .order_by("household_code", "work_date", "record_id"),
-            "holdings": RunHolding.objects.filter(run=run)
+            "contract_lines": contract_lines,
+            "labour_lines": labour_lines,
+            "holdings": RunHolding.objects.filter(run_id=source)
             .filter(Q(household__in=households) | Q(household__isnull=True, association__in=organisations))
             .select_related("association")
             .order_by("association__code", "ordinal", "share_type_code", "pk"),
@@ -229,6 +253,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
         lines = self._scoped_lines(run)
         document = {
             "run": run,
+            "sign": -1 if run.is_reversal else 1,
             "year": frozen["year"],
             "record_date": frozen["record_date"],
             "policy": frozen["policy"],

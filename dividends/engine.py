@@ -95,6 +95,23 @@ class Rates:
 
 
 @dataclass(frozen=True)
+class ContractTerms:
+    """The contract's terms a line's days_active and rent_per_mu_fen come from, frozen with the run.
+
+    last day in force = terminated_on if set, else end_date; days_active counts the days of the year
+    in [start_date, last day]; rent_per_mu_fen = base_rent_per_mu_fen * (1 + escalation_percent / 100)
+    ** ((year - start year) // escalation_every_years) after the start year (docs/land.md).
+    """
+
+    start_date: date
+    end_date: date
+    terminated_on: date | None
+    base_rent_per_mu_fen: int
+    escalation_percent: Decimal | None
+    escalation_every_years: int | None
+
+
+@dataclass(frozen=True)
 class ContractLineInput:
     contract_id: int
     contract_number: str
@@ -108,6 +125,7 @@ class ContractLineInput:
     days_in_year: int
     profit_share: bool
     profit_share_weight: Decimal = Decimal(1)
+    terms: ContractTerms | None = None
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -124,6 +142,9 @@ class LabourLineInput:
     work_date: date
     days: Decimal
     day_wage_fen: int
+    # Why this household: the member's on the work date; left_household_on is when the member left it after.
+    member_id: int | None = None
+    left_household_on: date | None = None
 
 
 @dataclass(frozen=True)

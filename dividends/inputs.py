@@ -13,7 +13,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import F, Sum
 
-from collective.models import EquityEvent, Household, Organisation, ShareEventLine, ShareType
+from collective.models import EquityEvent, Household, Organisation, QuantityUnits, ShareEventLine, ShareType
 from collective.services import registry_as_of
 from dividends import engine
 from dividends.models import DistributionRun, LedgerEntry, RunHolding
@@ -55,6 +55,14 @@ def gather_inputs(*, run: DistributionRun) -> GatheredInputs:
                 days_in_year=line.days_in_year,
                 profit_share=line.profit_share,
                 profit_share_weight=line.profit_share_weight,
+                terms=engine.ContractTerms(
+                    start_date=line.start_date,
+                    end_date=line.end_date,
+                    terminated_on=line.terminated_on,
+                    base_rent_per_mu_fen=line.base_rent_per_mu_fen,
+                    escalation_percent=line.escalation_percent,
+                    escalation_every_years=line.escalation_every_years,
+                ),
             )
             for line in contract_lines
         ],
@@ -68,6 +76,8 @@ def gather_inputs(*, run: DistributionRun) -> GatheredInputs:
                 work_date=line.work_date,
                 days=line.days,
                 day_wage_fen=line.day_wage_fen,
+                member_id=line.member_id,
+                left_household_on=line.left_household_on,
             )
             for line in labour_lines
         ],
@@ -111,15 +121,16 @@ def frozen_holdings_sql(*, run_id: int, association_ids: Iterable[int], as_of: d
     """INSERT … SELECT of the holdings on a date into the run's frozen holdings, each with its holder's ordinal.
 
     The registry rows are those of collective.services.registries_as_of (the same ORM query: lines of
-    the associations' events effective on or before the date, summed per holder and share type, zero
-    sums left out). The ordinal is the holder's place in engine.shareholders' order: households by
-    code, compared character by character as Python compares strings (COLLATE "C": UTF-8 byte order
-    is code-point order), the association's own line last. tests/scale checks both against the Python path.
+    the associations' events effective on or before the date, summed per holder and share type in
+    whole ten-thousandths, zero sums left out). The ordinal is the holder's place in
+    engine.shareholders' order: households by code, compared character by character as Python
+    compares strings (COLLATE "C": UTF-8 byte order is code-point order), the association's own line
+    last. tests/scale checks both against the Python path.
     """
     rows = (
         ShareEventLine.objects.filter(event__association_id__in=list(association_ids), event__effective_date__lte=as_of)
         .values(a_id=F("event__association_id"), h_id=F("household_id"), t_id=F("share_type_id"))
-        .annotate(held=Sum("quantity_delta"))
+        .annotate(held=Sum(QuantityUnits("quantity_delta")))
         .exclude(held=0)
         .order_by()
     )
@@ -133,7 +144,7 @@ def frozen_holdings_sql(*, run_id: int, association_ids: Iterable[int], as_of: d
             share_type_code, weight, quantity)
         SELECT %s, r.a_id, r.h_id, COALESCE(h.code, ''),
             DENSE_RANK() OVER (PARTITION BY r.a_id ORDER BY r.h_id IS NULL, h.code COLLATE "C") - 1,
-            r.t_id, t.code, t.weight, r.held
+            r.t_id, t.code, t.weight, r.held * 0.0001
         FROM ({select}) r
         JOIN {share_types} t ON t.id = r.t_id
         LEFT JOIN {households} h ON h.id = r.h_id

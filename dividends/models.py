@@ -575,6 +575,14 @@ class RunContractLine(models.Model):
     land_weight = models.DecimalField(max_digits=24, decimal_places=8)
     rent_fen = models.BigIntegerField()
     land_dividend_fen = models.BigIntegerField()
+    # The contract's terms as the run saw them, so days_active and rent_per_mu_fen can be checked from the
+    # run alone (null on runs computed before they were frozen).
+    start_date = models.DateField(null=True)
+    end_date = models.DateField(null=True)
+    terminated_on = models.DateField(null=True)
+    base_rent_per_mu_fen = models.BigIntegerField(null=True)
+    escalation_percent = models.DecimalField(max_digits=7, decimal_places=4, null=True)
+    escalation_every_years = models.PositiveSmallIntegerField(null=True)
 
     class Meta:
         ordering = ["run", "ordinal"]
@@ -603,6 +611,10 @@ class RunLabourLine(models.Model):
     days = models.DecimalField(max_digits=6, decimal_places=2)
     day_wage_fen = models.BigIntegerField()
     wage_fen = models.BigIntegerField()
+    # The household above is the member's on the work date (land.services.labour_lines_for_year): the
+    # member, and the day they left that household after the work (None: never since), say why.
+    member_id = models.BigIntegerField(null=True)
+    left_household_on = models.DateField(null=True)
 
     class Meta:
         ordering = ["run", "household_code", "work_date", "record_id"]

@@ -292,6 +292,11 @@ class RunSummarySerializer(serializers.Serializer):
     status = serializers.CharField()
     inputs_frozen_at = serializers.DateTimeField(allow_null=True)
     computed_at = serializers.DateTimeField(allow_null=True)
+    reverses = serializers.IntegerField(
+        source="reverses_id",
+        allow_null=True,
+        help_text=_("For a reversal: the run it cancels, whose lines this document carries negated."),
+    )
 
 
 class FrozenPolicySerializer(serializers.Serializer):
@@ -338,6 +343,18 @@ class InputContractLineSerializer(serializers.Serializer):
     days_in_year = serializers.IntegerField()
     profit_share = serializers.BooleanField()
     profit_share_weight = QuantityField()
+    start_date = serializers.DateField(allow_null=True, help_text=_("The contract's term as frozen with the run."))
+    end_date = serializers.DateField(allow_null=True)
+    terminated_on = serializers.DateField(
+        allow_null=True, help_text=_("Set when the contract was terminated: its last day in force.")
+    )
+    base_rent_per_mu_fen = serializers.IntegerField(
+        allow_null=True, help_text=_("The contract's guaranteed rent per mu per year before escalation, in fen.")
+    )
+    escalation_percent = QuantityField(allow_null=True, help_text=_("Each rise in percent, or null."))
+    escalation_every_years = serializers.IntegerField(
+        allow_null=True, help_text=_("Years between rises, counted in calendar years from the start year.")
+    )
 
 
 class InputLabourLineSerializer(serializers.Serializer):
@@ -351,6 +368,20 @@ class InputLabourLineSerializer(serializers.Serializer):
     days = QuantityField(decimal_places=2)
     day_wage = YuanField(source="day_wage_fen")
     day_wage_fen = serializers.IntegerField()
+    member = serializers.IntegerField(source="member_id", allow_null=True)
+    household_basis = serializers.SerializerMethodField(
+        help_text=_(
+            "Why this household: 'on_work_date' (the member is still in it) or 'left_after_work' (the member "
+            "moved, split off or merged away on left_household_on, after the work date)."
+        )
+    )
+    left_household_on = serializers.DateField(
+        allow_null=True, help_text=_("The day the member left this household after the work, if they did.")
+    )
+
+    @extend_schema_field({"type": "string", "enum": ["on_work_date", "left_after_work"]})
+    def get_household_basis(self, line) -> str:
+        return "left_after_work" if line.left_household_on else "on_work_date"
 
 
 class InputHoldingSerializer(serializers.Serializer):
@@ -372,6 +403,9 @@ class RunInputsSerializer(serializers.Serializer):
     """Everything the computation used, as frozen with the run on its record date."""
 
     run = RunSummarySerializer()
+    sign = serializers.IntegerField(
+        help_text=_("1; -1 for a reversal, whose amounts are those computed from these inputs, negated.")
+    )
     year = serializers.IntegerField()
     record_date = serializers.DateField()
     policy = FrozenPolicySerializer()

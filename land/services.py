@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from collective.models import Household, Member, Organisation
 from collective.money import format_yuan, round_half_up, round_half_up_product
+from collective.services import households_on
 from land.models import (
     EXPIRY_NOTICE_DAYS,
     ContractParcel,
@@ -56,11 +57,22 @@ class ContractLine:
     profit_share: bool
     profit_share_weight: Decimal
     rent_fen: int
+    # The terms days_active and rent_per_mu_fen come from (a run freezes and publishes them).
+    start_date: date | None = None
+    end_date: date | None = None
+    terminated_on: date | None = None
+    base_rent_per_mu_fen: int | None = None
+    escalation_percent: Decimal | None = None
+    escalation_every_years: int | None = None
 
 
 @dataclass(frozen=True)
 class LabourLine:
-    """One labour record of a year with its wage."""
+    """One labour record of a year with its wage, credited to the member's household on the work date.
+
+    left_household_on: the day the member left that household after the work (a move, split or
+    merge), None when the member is still in it; it says why the household may differ from today's.
+    """
 
     record_id: int
     household_id: int
@@ -71,6 +83,8 @@ class LabourLine:
     days: Decimal
     day_wage_fen: int
     wage_fen: int
+    member_id: int | None = None
+    left_household_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +218,12 @@ def _lines_of(
                 profit_share=contract.profit_share,
                 profit_share_weight=contract.profit_share_weight,
                 rent_fen=rent,
+                start_date=start,
+                end_date=contract.end_date,
+                terminated_on=contract.terminated_on if contract.status == Status.TERMINATED else None,
+                base_rent_per_mu_fen=contract.rent_per_mu_fen,
+                escalation_percent=contract.escalation_percent if contract.has_escalation else None,
+                escalation_every_years=contract.escalation_every_years if contract.has_escalation else None,
             )
         )
     return lines
@@ -949,9 +969,10 @@ def record_labour(
         errors["task"] = [_("Say what the work was.")]
     if errors:
         raise ValidationError(errors)
+    on_work_date = households_on(member_days=[(member.pk, work_date)])[member.pk, work_date]
     return LabourRecord.objects.create(
         member=member,
-        household_id=member.household_id,
+        household_id=on_work_date.household_id,
         employer=employer,
         work_date=work_date,
         days=days,
@@ -969,36 +990,44 @@ def wage_fen(*, days: Decimal, day_wage_fen: int) -> int:
 def labour_lines_for_year(*, employer: Organisation, year: int) -> list[LabourLine]:
     """Return every labour record of `year` for this employer with its wage, round_half_up(days * day wage).
 
+    Each is credited to the household the member belonged to on the work date, from the member's
+    moves (collective.services.households_on), whatever household the record names: a move recorded
+    after the labour, or dated before it, cannot send the wage to the wrong household.
     Sorted by (household code, work date, record id).
     """
-    records = (
-        LabourRecord.objects.filter(employer=employer, work_date__year=year)
-        .order_by("household__code", "work_date", "pk")
-        .values_list(
-            "pk",
-            "household_id",
-            "household__code",
-            "household__association_id",
-            "member__name",
-            "work_date",
-            "days",
-            "day_wage_fen",
+    records = list(
+        LabourRecord.objects.filter(employer=employer, work_date__year=year).values_list(
+            "pk", "member_id", "member__name", "work_date", "days", "day_wage_fen"
         )
     )
-    return [
-        LabourLine(
-            record_id=pk,
-            household_id=household_id,
-            household_code=household_code,
-            association_id=association_id,
-            member_name=member_name,
-            work_date=work_date,
-            days=days,
-            day_wage_fen=day_wage_fen,
-            wage_fen=wage_fen(days=days, day_wage_fen=day_wage_fen),
+    on_work_date = households_on(member_days=[(member_id, work_date) for _pk, member_id, _n, work_date, *_ in records])
+    households = {
+        pk: (code, association_id)
+        for pk, code, association_id in Household.objects.filter(
+            pk__in={on_day.household_id for on_day in on_work_date.values()}
+        ).values_list("pk", "code", "association_id")
+    }
+    lines = []
+    for pk, member_id, member_name, work_date, days, day_wage_fen in records:
+        on_day = on_work_date[member_id, work_date]
+        household_code, association_id = households[on_day.household_id]
+        lines.append(
+            LabourLine(
+                record_id=pk,
+                household_id=on_day.household_id,
+                household_code=household_code,
+                association_id=association_id,
+                member_name=member_name,
+                work_date=work_date,
+                days=days,
+                day_wage_fen=day_wage_fen,
+                wage_fen=wage_fen(days=days, day_wage_fen=day_wage_fen),
+                member_id=member_id,
+                left_household_on=on_day.left_on,
+            )
         )
-        for pk, household_id, household_code, association_id, member_name, work_date, days, day_wage_fen in records
-    ]
+    lines.sort(key=lambda line: (line.household_code, line.work_date, line.record_id))
+    return lines
 
 
 def labour_totals(*, records: Iterable[LabourRecord]) -> list[HouseholdLabourTotal]:

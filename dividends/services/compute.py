@@ -417,6 +417,12 @@ def _write_contract_lines(run: DistributionRun, company: engine.CompanyResult, p
         "land_weight",
         "rent_fen",
         "land_dividend_fen",
+        "start_date",
+        "end_date",
+        "terminated_on",
+        "base_rent_per_mu_fen",
+        "escalation_percent",
+        "escalation_every_years",
     )
     insert_rows(
         RunContractLine,
@@ -440,6 +446,18 @@ def _write_contract_lines(run: DistributionRun, company: engine.CompanyResult, p
                 _decimal(r.land_weight),
                 r.rent_fen,
                 r.land_dividend_fen,
+                *(
+                    (
+                        r.line.terms.start_date,
+                        r.line.terms.end_date,
+                        r.line.terms.terminated_on,
+                        r.line.terms.base_rent_per_mu_fen,
+                        r.line.terms.escalation_percent,
+                        r.line.terms.escalation_every_years,
+                    )
+                    if r.line.terms
+                    else (None,) * 6
+                ),
             )
             for ordinal, r in enumerate(company.contract_lines)
         ),
@@ -513,6 +531,8 @@ def _write_labour_lines(run: DistributionRun, company: engine.CompanyResult, poo
         "days",
         "day_wage_fen",
         "wage_fen",
+        "member_id",
+        "left_household_on",
     )
     insert_rows(
         RunLabourLine,
@@ -529,6 +549,8 @@ def _write_labour_lines(run: DistributionRun, company: engine.CompanyResult, poo
                 r.line.days,
                 r.line.day_wage_fen,
                 r.wage_fen,
+                r.line.member_id,
+                r.line.left_household_on,
             )
             for r in company.labour_lines
         ),

@@ -6,12 +6,17 @@ code (not dividends.engine, not collective.money): only the JSON, Fractions and 
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections import defaultdict
+from datetime import date
 from fractions import Fraction
 
 from django.core.management import call_command
 
+from collective.api_keys import create_api_key
+from collective.models import Organisation
+from dividends import services as money
 from dividends.models import DistributionRun
 from tests.api.conftest import key_client
 
@@ -40,20 +45,44 @@ def largest_remainder(pool: int, weights: list[Fraction]) -> list[int]:
     return parts
 
 
+def from_terms(line: dict, year: int) -> tuple[int, int, Fraction]:
+    """A contract line's days active, days in the year and rent per mu (fen) for `year`, from its terms alone.
+
+    docs/land.md: the term runs from the start date to the termination date if there is one, else the
+    end date, both ends included; the k-th rise of escalation_percent applies from 1 January of
+    start year + k * escalation_every_years, compounding.
+    """
+    start = date.fromisoformat(line["start_date"])
+    last = date.fromisoformat(line["terminated_on"] or line["end_date"])
+    first_day, last_day = max(start, date(year, 1, 1)), min(last, date(year, 12, 31))
+    days_active = max((last_day - first_day).days + 1, 0)
+    rent = Fraction(line["base_rent_per_mu_fen"])
+    if line["escalation_percent"] is not None and year > start.year:
+        steps = (year - start.year) // line["escalation_every_years"]
+        rent *= (1 + Fraction(line["escalation_percent"]) / 100) ** steps
+    return days_active, 366 if calendar.isleap(year) else 365, rent
+
+
 def recompute(inputs: dict) -> dict:
-    """DESIGN.md §3 from the inputs document: figures, pools, every line and every payout, in fen."""
+    """DESIGN.md §3 from the inputs document: figures, pools, every line and every payout, in fen.
+
+    A reversal's inputs (sign -1) are those of the run it cancels: every amount comes out negated.
+    """
     rate = {name: Fraction(value) for name, value in inputs["policy"].items() if name.endswith("_rate")}
     revenue = {row["category"]: row["amount_fen"] for row in inputs["revenue_by_category"]}
     expense = {row["category"]: row["amount_fen"] for row in inputs["expense_by_category"]}
     land_category = inputs["land_operation_category"]
 
-    # Steps 1 and 3: rent per line, then the land dividend split by mu-days (* profit-share weight).
+    # Steps 1 and 3: rent per line from the contract's frozen terms, then the land dividend split by
+    # mu-days (* profit-share weight). The published days_active and rent_per_mu_fen must agree with them.
     lines = sorted(inputs["contract_lines"], key=lambda line: (line["contract_number"], line["parcel_code"]))
+    terms = [from_terms(line, inputs["year"]) for line in lines]
+    for line, (days_active, days_in_year, rent_per_mu) in zip(lines, terms, strict=True):
+        assert (line["days_active"], line["days_in_year"]) == (days_active, days_in_year), line
+        assert Fraction(line["rent_per_mu_fen"]) == rent_per_mu, line
     rents = [
-        half_up(
-            Fraction(line["area_mu"]) * Fraction(line["rent_per_mu_fen"]) * line["days_active"] / line["days_in_year"]
-        )
-        for line in lines
+        half_up(Fraction(line["area_mu"]) * rent_per_mu * days_active / days_in_year)
+        for line, (days_active, days_in_year, rent_per_mu) in zip(lines, terms, strict=True)
     ]
     # Step 2: wages.
     labour = inputs["labour_lines"]
@@ -62,10 +91,10 @@ def recompute(inputs: dict) -> dict:
     land_profit = revenue.get(land_category, 0) - expense.get(land_category, 0) - rent_total
     land_pool = floor(land_profit * rate["land_share_rate"]) if land_profit > 0 else 0
     land_weights = [
-        Fraction(line["area_mu"]) * line["days_active"] * Fraction(line["profit_share_weight"])
+        Fraction(line["area_mu"]) * days_active * Fraction(line["profit_share_weight"])
         if line["profit_share"]
         else Fraction(0)
-        for line in lines
+        for line, (days_active, _days, _rent) in zip(lines, terms, strict=True)
     ]
     land_parts = largest_remainder(land_pool, land_weights)
 
@@ -132,13 +161,18 @@ def recompute(inputs: dict) -> dict:
         "shareholder_pool_fen": shareholder,
         "retained_fen": retained,
     }
+    sign = inputs["sign"]
     return {
-        "figures": figures,
-        "pools": pools,
-        "contract_lines": contract_results,
-        "labour_lines": {line["record"]: wage for line, wage in zip(labour, wages, strict=True)},
-        "share_lines": share_lines,
-        "payouts": {household: (*parts, sum(parts)) for household, parts in payouts.items() if any(parts)},
+        "figures": {name: sign * fen for name, fen in figures.items()},
+        "pools": {key: sign * fen for key, fen in pools.items()},
+        "contract_lines": {key: (sign * rent, sign * land) for key, (rent, land) in contract_results.items()},
+        "labour_lines": {line["record"]: sign * wage for line, wage in zip(labour, wages, strict=True)},
+        "share_lines": {key: sign * fen for key, fen in share_lines.items()},
+        "payouts": {
+            household: tuple(sign * fen for fen in (*parts, sum(parts)))
+            for household, parts in payouts.items()
+            if any(parts)
+        },
     }
 
 
@@ -173,7 +207,8 @@ def compare(inputs: dict, results: dict) -> None:
         for payout in results["payouts"]
     } == expected["payouts"]
     for payout in results["payouts"]:
-        assert payout["total"] == f"{payout['total_fen'] // 100}.{payout['total_fen'] % 100:02d}"
+        fen = abs(payout["total_fen"])
+        assert payout["total"] == f"{'-' if payout['total_fen'] < 0 else ''}{fen // 100}.{fen % 100:02d}"
 
 
 def documents(client, run_id: int) -> tuple[dict, dict]:
@@ -199,14 +234,80 @@ def test_the_appendix_run_is_recomputed_from_the_api_alone(world, township_clien
     assert results["figures"]["net_profit_fen"] == 18384406
 
 
-def test_a_changed_input_is_caught(world, township_client):
+def test_the_rent_is_recomputed_from_each_lines_frozen_terms(world, township_client):
     inputs, results = documents(township_client, world.run.pk)
-    inputs["contract_lines"][0]["days_active"] -= 1
-    try:
-        compare(inputs, results)
-    except AssertionError:
-        return
-    raise AssertionError("a run recomputed from altered inputs still matched")
+    terms = {
+        line["contract_number"]: {
+            name: line[name]
+            for name in (
+                "start_date",
+                "end_date",
+                "terminated_on",
+                "base_rent_per_mu_fen",
+                "escalation_percent",
+                "escalation_every_years",
+                "profit_share_weight",
+            )
+        }
+        for line in inputs["contract_lines"]
+    }
+    assert terms["HT-2022-003"] == {
+        "start_date": "2022-03-01",
+        "end_date": "2031-02-28",
+        "terminated_on": None,
+        "base_rent_per_mu_fen": 60000,
+        "escalation_percent": "5.0000",
+        "escalation_every_years": 1,
+        "profit_share_weight": "1.0000",
+    }
+    assert terms["HT-2024-002"]["start_date"] == "2024-07-01"
+    # Rent from the terms alone: the published day counts and escalated rents are not used.
+    for line in inputs["contract_lines"]:
+        del line["days_active"], line["rent_per_mu_fen"]
+        line["days_active"], line["days_in_year"], rent = from_terms(line, inputs["year"])
+        line["rent_per_mu_fen"] = str(rent)
+    compare(inputs, results)
+
+
+def test_a_changed_input_is_caught(world, township_client):
+    for change in ("days_active", "end_date", "base_rent_per_mu_fen"):
+        inputs, results = documents(township_client, world.run.pk)
+        line = inputs["contract_lines"][1]
+        if change == "end_date":
+            line["end_date"] = "2024-12-30"
+        else:
+            line[change] -= 1
+        try:
+            compare(inputs, results)
+        except AssertionError:
+            continue
+        raise AssertionError(f"a run recomputed from altered inputs ({change}) still matched")
+
+
+def test_a_reversal_stands_alone_and_is_recomputed_negated(appendix, compute, accountant, township_official):
+    run = compute(appendix.policy)
+    run = money.publish_notice(user=accountant, run=run, starts_on=date(2025, 3, 1))
+    run = money.approve_run(
+        user=township_official, run=run, resolution_date=date(2025, 3, 20), resolution_reference="2025-1"
+    )
+    reversal = money.reverse_run(user=accountant, run=run)
+
+    township = Organisation.objects.get(kind=Organisation.Kind.TOWNSHIP)
+    _key, raw = create_api_key(name="reversal", organisation=township, created_by=township_official)
+    client = key_client(raw)
+    original_inputs, original_results = documents(client, run.pk)
+    inputs, results = documents(client, reversal.pk)
+    assert inputs["run"]["reverses"] == results["run"]["reverses"] == run.pk
+    assert original_inputs["run"]["reverses"] is None and original_inputs["sign"] == 1
+    assert inputs["sign"] == -1
+    assert inputs["contract_lines"] == original_inputs["contract_lines"]
+    assert inputs["labour_lines"] == original_inputs["labour_lines"]
+    assert inputs["holdings"] == original_inputs["holdings"]
+    assert [(line["rent_fen"], line["land_dividend_fen"]) for line in results["contract_lines"]] == [
+        (-line["rent_fen"], -line["land_dividend_fen"]) for line in original_results["contract_lines"]
+    ]
+    assert [line["wage_fen"] for line in results["labour_lines"]] == [-144000, -90000]
+    compare(inputs, results)
 
 
 def test_a_run_not_yet_computed_has_no_documents(world, township_client, accountant):
@@ -218,8 +319,6 @@ def test_a_run_not_yet_computed_has_no_documents(world, township_client, account
 
 def test_the_demo_run_is_recomputed_from_the_api_alone(db, township_official):
     call_command("load_gantian_demo", verbosity=0)
-    from collective.api_keys import create_api_key
-    from collective.models import Organisation
 
     township = Organisation.objects.filter(kind=Organisation.Kind.TOWNSHIP).first()
     _key, raw_key = create_api_key(name="re-verification", organisation=township, created_by=township_official)
