@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -258,6 +258,12 @@ def _check_not_below_zero(*, association: Organisation, lines: Sequence[_Line], 
                 )
 
 
+# Checks the apps above this one add to every share event, each called as check(association=, effective_date=)
+# and raising ValidationError to refuse it (dividends: no event on or before an approved run's record date).
+# Registered in the apps' AppConfig.ready(), so collective never imports them.
+share_event_checks: list[Callable[..., None]] = []
+
+
 def _append_event(
     *,
     association: Organisation,
@@ -272,6 +278,8 @@ def _append_event(
 ) -> ShareEvent:
     """Check the rules every event obeys and write it with its lines. Call inside transaction.atomic."""
     _check_effective_date(effective_date)
+    for check in share_event_checks:
+        check(association=association, effective_date=effective_date)
     lines = [line for line in lines if line.delta != 0]
     if not lines:
         raise ValidationError(_("This event changes no holding."), code="empty")

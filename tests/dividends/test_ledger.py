@@ -75,7 +75,7 @@ def test_entries_of_an_approved_year_are_locked_and_corrections_go_into_the_open
     appendix, compute, accountant, township_official
 ):
     run = compute(appendix.policy)
-    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2))
+    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2), published_on=date(2025, 1, 2))
     services.approve_run(
         user=township_official, run=run, resolution_date=date(2025, 1, 12), resolution_reference="决议1号"
     )
