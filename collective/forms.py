@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collective.identifiers import normalise_identifier
 from collective.models import Household, Member, Organisation, ShareType
+from collective.money import format_yuan, yuan_to_fen
 from collective.resident_id import validate_id_number
-from collective.services import id_number_in_use
+from collective.services import id_number_in_use, member_elsewhere, member_elsewhere_message
 from collective.spreadsheets import SpreadsheetField
 
 
@@ -28,6 +30,39 @@ class LoginForm(AuthenticationForm):
 
 
 # --- Registry forms ---------------------------------------------------------------------------------
+
+
+class YuanField(forms.CharField):
+    """An amount in yuan typed by people, cleaned to whole fen by collective.money.yuan_to_fen.
+
+    A text input, not a number input: "1,000.00" and the full-width digits of a Chinese keyboard are
+    amounts people type, and every form and import answers them alike. min_value is in yuan.
+    """
+
+    def __init__(self, *, min_value: Decimal | None = Decimal(0), **kwargs) -> None:
+        self.min_value = min_value
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "maxlength": "40"})
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        return yuan_to_fen(text, allow_negative=self.min_value is None or self.min_value < 0)
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if value is None or self.min_value is None:
+            return
+        least = yuan_to_fen(self.min_value, allow_negative=True)
+        if value < least:
+            raise ValidationError(
+                _("The amount must be at least %(min)s."), code="min_value", params={"min": format_yuan(least)}
+            )
+
+    def prepare_value(self, value):
+        # A bound form shows back what was typed; an initial amount comes as a yuan string already.
+        return value
 
 
 class DateInput(forms.DateInput):
@@ -133,6 +168,7 @@ class HouseholdForm(forms.Form):
     def __init__(self, *args, household: Household | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.household = household
+        self.warnings: list[str] = []
         if household is None:
             del self.fields["head"]
         else:
@@ -150,9 +186,12 @@ class HouseholdForm(forms.Form):
         return code
 
     def clean_bank_account(self) -> str:
-        account = "".join(self.cleaned_data["bank_account"].split())
-        if account and not account.isdigit():
+        normalised = normalise_identifier(self.cleaned_data["bank_account"])
+        account = normalised.value
+        if account and not (account.isascii() and account.isdigit()):
             raise ValidationError(_("A bank account number is digits only."))
+        if account and normalised.changes:
+            self.warnings.append(normalised.message(str(_("The bank account number"))))
         return account
 
 
@@ -162,7 +201,8 @@ class MemberForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=64)
     sex = forms.ChoiceField(label=_("Sex"), choices=Member.Sex.choices)
     birth_date = date_field(_("Birth date"))
-    id_number = forms.CharField(label=_("ID number"), max_length=18, min_length=1, strip=True)
+    # Longer than 18: a number typed with spaces is normalised, then checked (collective.identifiers).
+    id_number = forms.CharField(label=_("ID number"), max_length=40, min_length=1, strip=True)
     relation = forms.ChoiceField(label=_("Relation to the head"), choices=Member.Relation.choices)
     phone = forms.RegexField(
         label=_("Phone"),
@@ -202,9 +242,14 @@ class MemberForm(forms.Form):
             exclude_member_id=self.member.pk if self.member else None,
         ):
             self.add_error("id_number", _("Another member of this association has this ID number."))
+        else:
+            other = member_elsewhere(association=self.association, id_number=check.number)
+            if other is not None and (self.member is None or other.pk != self.member.pk):
+                self.add_error("id_number", member_elsewhere_message(other))
         if cleaned.get("sex") and cleaned["sex"] != check.sex:
             self.add_error("sex", _("The sex does not match the ID number (its 17th digit)."))
         self.warnings = check.warnings
+        cleaned["id_number"] = check.number
         return cleaned
 
 

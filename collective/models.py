@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from collective.crypto import decrypt, encrypt, keyed_hash, mask
+from collective.identifiers import normalise_identifier
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -221,6 +222,7 @@ class Household(models.Model):
 
     @bank_account.setter
     def bank_account(self, value: str) -> None:
+        value = normalise_identifier(value).value
         value = "".join((value or "").split())
         self.bank_account_encrypted = encrypt(value)
         self.masked_bank_account = mask(value, keep_start=4, keep_end=4)
@@ -250,7 +252,7 @@ class MemberQuerySet(models.QuerySet):
 
     def with_id_number(self, number: str) -> MemberQuerySet:
         """Members whose resident ID number is this one (found through the keyed hash)."""
-        return self.filter(id_number_hash=keyed_hash(number.strip().upper()))
+        return self.filter(id_number_hash=keyed_hash(normalise_identifier(number).value))
 
 
 class Member(models.Model):
@@ -341,6 +343,7 @@ class Member(models.Model):
 
     @id_number.setter
     def id_number(self, value: str) -> None:
+        value = normalise_identifier(value).value
         value = (value or "").strip()
         self.id_number_encrypted = encrypt(value)
         self.id_number_hash = keyed_hash(value)

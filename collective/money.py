@@ -1,8 +1,10 @@
 """One home for the money rules: whole fen in, whole fen out, never a float."""
 
 import math
+import re
+import unicodedata
 from collections.abc import Hashable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
@@ -26,17 +28,55 @@ def fen_to_yuan_string(fen: int) -> str:
     return f"{sign}{yuan}.{cents:02d}"
 
 
-def yuan_to_fen(yuan: Decimal | str | int) -> int:
-    """Return a yuan amount with at most two decimals as whole fen; refuse anything finer."""
-    try:
-        amount = Decimal(str(yuan).replace(",", "").replace("¥", "").strip())
-    except InvalidOperation:
-        raise ValidationError(_("Enter an amount in yuan, such as 1200.50."), code="invalid") from None
+# The largest amount anyone may type: a trillion yuan less a fen, far above any village's books and
+# well inside the 64-bit fen columns.
+MAX_FEN = 10**14 - 1
+# An amount as people type it, once normalised: digits with or without thousands separators in
+# groups of three, and at most some decimals (more than two are refused with their own message).
+AMOUNT_TEXT = re.compile(r"^(?P<sign>-?)(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<part>[0-9]+))?$")
+CURRENCY_MARKS = str.maketrans("", "", "¥元 \u00a0\t")
+INVALID_AMOUNT = _("Enter an amount in yuan, such as 1200.50 or 1,200.50.")
+
+
+def yuan_to_fen(yuan: Decimal | str | int | float | None, *, allow_negative: bool = False) -> int:
+    """Return an amount in yuan as whole fen: the one parser of money typed by people, in forms and imports.
+
+    Accepts "1,000.00", "1000", "¥1000", "1000元", a number from a spreadsheet cell, and full-width
+    characters as Chinese keyboards type them (full-width "100" is 100, normalised by NFKC). Refuses, with
+    the same messages wherever it is used: text that is not an amount, thousands separators out of
+    place, more than two decimals, a negative amount (unless allow_negative), an amount above
+    MAX_FEN (said in yuan), and a spreadsheet formula (said as a formula, not as an empty cell).
+    """
+    if yuan is None or isinstance(yuan, bool):
+        raise ValidationError(INVALID_AMOUNT, code="invalid")
+    if isinstance(yuan, float):
+        # A spreadsheet's number: its shortest text ("1200.5"), never the binary fraction behind it.
+        yuan = repr(yuan)
+    if isinstance(yuan, Decimal | int):
+        amount = Decimal(yuan)
+    else:
+        text = unicodedata.normalize("NFKC", str(yuan)).strip()
+        if text.startswith("="):
+            raise ValidationError(
+                _("This cell holds a formula (%(formula)s), not an amount: enter the amount itself."),
+                code="formula",
+                params={"formula": text[:40]},
+            )
+        match = AMOUNT_TEXT.match(text.translate(CURRENCY_MARKS))
+        if match is None:
+            raise ValidationError(INVALID_AMOUNT, code="invalid")
+        amount = Decimal(f"{match['sign']}{match['whole'].replace(',', '')}.{match['part'] or '0'}")
     if not amount.is_finite():
-        raise ValidationError(_("Enter an amount in yuan, such as 1200.50."), code="invalid")
+        raise ValidationError(INVALID_AMOUNT, code="invalid")
     fen = amount * FEN_PER_YUAN
     if fen != fen.to_integral_value():
         raise ValidationError(_("An amount cannot have more than two decimals (fen)."), code="precision")
+    if fen < 0 and not allow_negative:
+        raise ValidationError(_("An amount cannot be negative."), code="negative")
+    if abs(fen) > MAX_FEN:
+        raise ValidationError(
+            _("An amount cannot be more than %(max)s."), code="too_large", params={"max": format_yuan(MAX_FEN)}
+        )
     return int(fen)
 
 

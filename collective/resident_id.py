@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collective.identifiers import normalise_identifier
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
 
@@ -53,7 +55,8 @@ def validate_id_number(value: str, *, birth_date: date | None = None, today: dat
     With birth_date, the number's birth date must be that date. The number itself is never put in
     an error message: error messages end up in logs.
     """
-    number = (value or "").strip()
+    normalised = normalise_identifier(value)
+    number = normalised.value
     if len(number) == 15 and number.isdigit():
         raise ValidationError(
             _("This is an old 15-digit ID number. Enter the 18-character number of the current card."),
@@ -63,8 +66,6 @@ def validate_id_number(value: str, *, birth_date: date | None = None, today: dat
         raise ValidationError(
             _("An ID number has 18 characters; this one has %(count)d."), code="length", params={"count": len(number)}
         )
-    if number[17] == "x":
-        raise ValidationError(_("Write the last character of the ID number as an upper-case X."), code="lower_x")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError(_("An ID number is 17 digits followed by a digit or an X."), code="characters")
     try:
@@ -88,7 +89,7 @@ def validate_id_number(value: str, *, birth_date: date | None = None, today: dat
             code="birth_date_mismatch",
             params={"born": born.isoformat(), "entered": birth_date.isoformat()},
         )
-    warnings = []
+    warnings = [normalised.message(str(_("The ID number")))] if normalised.changes else []
     if number[:2] not in PROVINCE_CODES:
         warnings.append(
             str(

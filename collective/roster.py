@@ -25,9 +25,16 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl.workbook import Workbook
 
 from collective.crypto import keyed_hash
+from collective.identifiers import normalise_identifier
 from collective.models import Household, Member, Organisation, ShareEvent, ShareType, User
 from collective.resident_id import validate_id_number
-from collective.services import Holding, _append_event, _Line, format_shares
+from collective.services import (
+    Holding,
+    _append_event,
+    _Line,
+    format_shares,
+    member_elsewhere_message,
+)
 from collective.spreadsheets import RowError, SpreadsheetUnreadable, cell_text, normalise_heading, read_sheet, safe_cell
 
 
@@ -113,6 +120,7 @@ class ImportResult:
     members: int
     holding_lines: int
     event: ShareEvent | None
+    normalised: int = 0
 
 
 # --- Reading files ------------------------------------------------------------------------------
@@ -172,6 +180,14 @@ class RosterValidator:
             .values_list("id_number_hash", flat=True)
         )
         self.columns: list[tuple[int, Column | ShareType]] = []
+        # Members in membership of other associations, by ID hash: a person belongs to one only.
+        self.elsewhere = dict(
+            Member.objects.filter(ceased_on__isnull=True)
+            .exclude(association=association)
+            .exclude(id_number_hash="")
+            .values_list("id_number_hash", "pk")
+        )
+        self.normalised = 0  # ID and bank account numbers typed otherwise than stored (full width, spaces, x)
 
     def error(self, row: int, column: str, message) -> None:
         self.errors.append(RowError(row, column, str(message)))
@@ -335,12 +351,14 @@ class RosterValidator:
                     "format the column as text."
                 )
             )
-        text = "".join(cell_text(value).split())
-        if not text.isdigit() or len(text) > 32:
+        text = normalise_identifier(cell_text(value)).value
+        if not (text.isascii() and text.isdigit()) or len(text) > 32:
             raise ValidationError(_("A bank account number is digits only."))
         return text
 
     def check_member(self, number: int, values: dict, raw: dict) -> None:
+        if values.get("bank_account") and values["bank_account"] != cell_text(raw.get("bank_account")):
+            self.normalised += 1
         id_number = values.get("id_number")
         if not id_number:
             return
@@ -352,11 +370,17 @@ class RosterValidator:
             values["id_number"] = None
             return
         values["id_warnings"] = check.warnings
+        values["id_number"] = id_number = check.number
+        if check.number != cell_text(raw.get("id_number")):
+            self.normalised += 1
         digest = keyed_hash(id_number)
         if digest in self.id_rows:
             self.error(number, "身份证号", _("The same ID number is on row %(row)d.") % {"row": self.id_rows[digest]})
         elif digest in self.existing_ids:
             self.error(number, "身份证号", _("A member of this association already has this ID number."))
+        elif digest in self.elsewhere:
+            other = Member.objects.select_related("association").get(pk=self.elsewhere[digest])
+            self.error(number, "身份证号", member_elsewhere_message(other))
         self.id_rows.setdefault(digest, number)
         if values.get("sex") and values["sex"] != check.sex:
             self.error(number, "性别", _("The sex does not match the ID number (its 17th digit)."))
@@ -432,7 +456,13 @@ def import_roster(
     parsed = list(validator.households.values())
     member_count = sum(len(household.members) for household in parsed)
     if check_only:
-        return ImportResult(households=len(parsed), members=member_count, holding_lines=0, event=None)
+        return ImportResult(
+            households=len(parsed),
+            members=member_count,
+            holding_lines=0,
+            event=None,
+            normalised=validator.normalised,
+        )
     households = []
     for item in parsed:
         household = Household(
@@ -489,7 +519,13 @@ def import_roster(
             recorded_by=recorded_by,
             details={"source": "import"},
         )
-    return ImportResult(households=len(households), members=len(members), holding_lines=len(lines), event=event)
+    return ImportResult(
+        households=len(households),
+        members=len(members),
+        holding_lines=len(lines),
+        event=event,
+        normalised=validator.normalised,
+    )
 
 
 # --- Spreadsheets out ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -260,6 +260,12 @@ def _check_not_below_zero(*, association: Organisation, lines: Sequence[_Line], 
                 )
 
 
+# Checks the apps above this one add to every share event, each called as check(association=, effective_date=)
+# and raising ValidationError to refuse it (dividends: no event on or before an approved run's record date).
+# Registered in the apps' AppConfig.ready(), so collective never imports them.
+share_event_checks: list[Callable[..., None]] = []
+
+
 def _append_event(
     *,
     association: Organisation,
@@ -274,6 +280,8 @@ def _append_event(
 ) -> ShareEvent:
     """Check the rules every event obeys and write it with its lines. Call inside transaction.atomic."""
     _check_effective_date(effective_date)
+    for check in share_event_checks:
+        check(association=association, effective_date=effective_date)
     lines = [line for line in lines if line.delta != 0]
     if not lines:
         raise ValidationError(_("This event changes no holding."), code="empty")
@@ -913,10 +921,37 @@ def id_number_in_use(*, association: Organisation, id_number: str, exclude_membe
 
 
 @sensitive_variables("id_number")
+def member_elsewhere(*, association: Organisation, id_number: str) -> Member | None:
+    """The member in membership of another association with this ID number, if any.
+
+    A person is a member of only one collective economic organisation: a second association takes
+    them only through transfer_membership, which ends the first membership.
+    """
+    return (
+        Member.objects.with_id_number(id_number)
+        .filter(ceased_on__isnull=True)
+        .exclude(association=association)
+        .select_related("association")
+        .first()
+    )
+
+
+def member_elsewhere_message(other: Member) -> str:
+    return _(
+        "The person with ID number %(masked)s is already a member of %(association)s: a person may be a member "
+        "of only one collective economic organisation. If they have moved here, an official records a transfer "
+        "of membership, which ends the membership there."
+    ) % {"masked": other.masked_id_number, "association": other.association.name}
+
+
+@sensitive_variables("id_number")
 def _check_id_number(*, association: Organisation, id_number: str, birth_date: date | None, member_id: int | None):
     validate_id_number(id_number, birth_date=birth_date)
     if id_number_in_use(association=association, id_number=id_number, exclude_member_id=member_id):
         raise ValidationError(_("Another member of this association has this ID number."), code="id_number_in_use")
+    other = member_elsewhere(association=association, id_number=id_number)
+    if other is not None:
+        raise ValidationError(member_elsewhere_message(other), code="member_elsewhere")
 
 
 @sensitive_variables("bank_account")
@@ -1055,6 +1090,57 @@ def update_member(
     member.joined_on = joined_on
     member.save()
     return member
+
+
+@transaction.atomic
+def transfer_membership(
+    *,
+    member: Member,
+    to_household: Household,
+    transferred_on: date,
+    relation: str,
+    recorded_by: User | None = None,
+    note: str = "",
+) -> Member:
+    """Move a person's membership to another association: end it in the old one, start it in the new one.
+
+    The only way one ID number becomes a member of a second association. Both changes are in the
+    members' history (who, when, before and after); the note names the other side of the transfer.
+    """
+    member = Member.objects.select_for_update().select_related("association").get(pk=member.pk)
+    if to_household.association_id == member.association_id:
+        raise ValidationError(
+            _("The household is in the same association: move the member between households instead."),
+            code="same_association",
+        )
+    _check_household_exists_on(to_household, transferred_on)
+    id_number = member.id_number
+    if id_number_in_use(association=to_household.association, id_number=id_number):
+        raise ValidationError(_("Another member of this association has this ID number."), code="id_number_in_use")
+    cease_membership(
+        member=member,
+        ceased_on=transferred_on,
+        reason=Member.CeaseReason.MOVED_AWAY,
+        note=_("Membership transferred to %(association)s, household %(household)s. %(note)s")
+        % {"association": to_household.association.name, "household": to_household.code, "note": note},
+    )
+    new = Member(
+        household=to_household,
+        association_id=to_household.association_id,
+        name=member.name,
+        sex=member.sex,
+        birth_date=member.birth_date,
+        phone=member.phone,
+        relation=relation,
+        joined_on=transferred_on,
+    )
+    new.id_number = id_number
+    new._change_reason = _("Membership transferred from %(association)s by %(user)s.") % {
+        "association": member.association.name,
+        "user": recorded_by.username if recorded_by else "-",
+    }
+    new.save()
+    return new
 
 
 @transaction.atomic

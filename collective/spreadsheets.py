@@ -90,7 +90,9 @@ def read_sheet(upload, filename: str | None = None) -> Iterator[tuple[int, list]
 def _xlsx_rows(upload) -> Iterator[tuple[int, list]]:
     unreadable = SpreadsheetUnreadable(_("The file is not a readable .xlsx workbook."), code="not_xlsx")
     try:
-        workbook = load_workbook(upload, read_only=True, data_only=True)
+        # data_only=False: a formula cell reads as its formula ("=SUM(B2:B9)"), so an import can say it is
+        # a formula; with the cached values, a formula never computed (written by a program) read as empty.
+        workbook = load_workbook(upload, read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise unreadable from error
     try:

@@ -419,6 +419,8 @@ def household_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            for warning in form.warnings:
+                messages.warning(request, warning)
             messages.success(request, _("Household %(code)s created. Add its members now.") % {"code": household.code})
             return redirect("collective:household-detail", pk=household.pk)
     return _form_page(request, form=form, title=_("New household"), back_url=reverse("collective:household-list"))
@@ -453,6 +455,8 @@ def household_edit(request, pk: int):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            for warning in form.warnings:
+                messages.warning(request, warning)
             messages.success(request, _("Household %(code)s saved.") % {"code": household.code})
             return redirect("collective:household-detail", pk=household.pk)
     return _form_page(
@@ -922,6 +926,15 @@ def roster_import(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if result.normalised:
+                messages.info(
+                    request,
+                    _(
+                        "%(count)d ID or bank account numbers were normalised: full-width characters made "
+                        "ordinary, spaces removed, a lower-case x written as X."
+                    )
+                    % {"count": result.normalised},
+                )
             if form.cleaned_data["check_only"]:
                 messages.success(
                     request,

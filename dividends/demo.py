@@ -157,6 +157,6 @@ def load() -> None:
         # In this process, whether or not a broker runs: the demo ends with the run computed.
         run = services.compute_run_now(user=accountant, run=run)
     if run.status == DistributionRun.Status.COMPUTED:
-        run = services.publish_notice(user=accountant, run=run, starts_on=NOTICE_STARTS)
+        run = services.publish_notice(user=accountant, run=run, starts_on=NOTICE_STARTS, published_on=NOTICE_STARTS)
     if run.status == DistributionRun.Status.NOTICE:
         services.approve_run(user=township, run=run, resolution_date=RESOLUTION[0], resolution_reference=RESOLUTION[1])

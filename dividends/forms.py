@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collective.forms import YuanField as CollectiveYuanField
 from collective.models import Organisation, User
-from collective.money import fen_to_yuan_string, yuan_to_fen
+from collective.money import fen_to_yuan_string
 from collective.spreadsheets import SpreadsheetField
 from dividends.models import DistributionPolicy, LedgerEntry
 from dividends.services.policies import validate_policy
@@ -32,19 +33,12 @@ def organisations_for(user: User, *, recording: bool = False):
     return organisations.none()
 
 
-class YuanField(forms.DecimalField):
-    """An amount in yuan with at most two decimals; cleaned to whole fen."""
+class YuanField(CollectiveYuanField):
+    """An amount in yuan of at least ¥0.01; cleaned to whole fen."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", Decimal("0.01"))
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("max_digits", 14)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
-
-    def clean(self, value):
-        amount = super().clean(value)
-        return None if amount is None else yuan_to_fen(amount)
 
 
 class LedgerEntryForm(forms.Form):

@@ -8,16 +8,18 @@ labour records of the year (land.services), the company's equity on the record d
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import F, Sum
+from django.utils.translation import gettext as _
 
 from collective.models import EquityEvent, Household, Organisation, QuantityUnits, ShareEventLine, ShareType
 from collective.services import registry_as_of
 from dividends import engine
 from dividends.models import DistributionRun, LedgerEntry, RunHolding
 from dividends.services.compute import GatheredInputs, RegistrySource
+from land.models import LandTransferContract
 from land.services import contract_lines_for_year, labour_lines_for_year
 
 
@@ -30,6 +32,7 @@ def gather_inputs(*, run: DistributionRun) -> GatheredInputs:
     revenue = {category: amount for (direction, category), amount in totals.items() if direction == "revenue"}
     expense = {category: amount for (direction, category), amount in totals.items() if direction == "expense"}
     contract_lines = contract_lines_for_year(transferee=company, year=year)
+    _refuse_dissolved_households(contract_lines, year)
     labour_lines = labour_lines_for_year(employer=company, year=year)
     equity = EquityEvent.objects.holdings_as_of(company, policy.record_date)
     associations = {
@@ -96,6 +99,33 @@ def gather_inputs(*, run: DistributionRun) -> GatheredInputs:
         policy_version=policy.version,
         land_rents={(line.contract_number, line.parcel_code): line.rent_fen for line in contract_lines},
     )
+
+
+def _refuse_dissolved_households(contract_lines: Sequence, year: int) -> None:
+    """No rent or land dividend for a household on days after it was dissolved (注销): the run stops, naming it."""
+    dissolved = dict(
+        Household.objects.filter(
+            pk__in={line.household_id for line in contract_lines}, dissolved_on__lte=date(year, 12, 31)
+        ).values_list("pk", "dissolved_on")
+    )
+    if not dissolved:
+        return
+    contract_ids = {line.contract_id for line in contract_lines if line.household_id in dissolved}
+    for contract in LandTransferContract.objects.filter(pk__in=contract_ids).select_related("household"):
+        if contract.last_day_in_force >= dissolved[contract.household_id]:
+            raise engine.DistributionError(
+                _(
+                    "Contract %(number)s is in force after its household %(household)s was dissolved (注销) on "
+                    "%(dissolved)s: terminate it on %(last_day)s at the latest and make a contract with the household "
+                    "that took over the land, then compute again."
+                )
+                % {
+                    "number": contract.number,
+                    "household": contract.household.code,
+                    "dissolved": dissolved[contract.household_id].isoformat(),
+                    "last_day": (dissolved[contract.household_id] - timedelta(days=1)).isoformat(),
+                }
+            )
 
 
 def _holdings(associations: Sequence[Organisation], record_date) -> Iterator[tuple[int, list[engine.HoldingInput]]]:

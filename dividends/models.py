@@ -379,6 +379,8 @@ class DistributionRun(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    # The day the server recorded the publication: the notice period counts from it, never from a typed date.
+    notice_published_on = models.DateField(_("public notice published on"), null=True, blank=True, editable=False)
     notice_starts_on = models.DateField(_("public notice from"), null=True, blank=True)
     notice_ends_on = models.DateField(_("public notice until"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -412,6 +414,11 @@ class DistributionRun(models.Model):
                 name="run_one_open_regular_run_per_year",
             ),
             models.CheckConstraint(condition=Q(chunks_done__lte=models.F("chunks_total")), name="run_chunks_counted"),
+            models.CheckConstraint(
+                condition=Q(notice_starts_on__isnull=True)
+                | Q(notice_published_on__isnull=False, notice_starts_on__gte=models.F("notice_published_on")),
+                name="run_notice_starts_on_or_after_publication",
+            ),
             models.CheckConstraint(
                 condition=Q(kind="regular", reverses__isnull=True) | Q(kind="reversal", reverses__isnull=False),
                 name="run_reversal_reverses_a_run",
@@ -448,7 +455,11 @@ class DistributionRun(models.Model):
 
     @property
     def notice_over(self) -> bool:
-        return bool(self.notice_ends_on) and timezone.localdate() >= self.notice_ends_on
+        """The notice has run its course: its recorded end has come, and it lasted the minimum from its start."""
+        if not self.notice_ends_on or not self.notice_starts_on:
+            return False
+        ends_on = max(self.notice_ends_on, self.notice_ends_for(self.notice_starts_on))
+        return timezone.localdate() >= ends_on
 
     def notice_ends_for(self, starts_on: date) -> date:
         return starts_on + timedelta(days=settings.DIVIDENDS_MIN_NOTICE_DAYS)

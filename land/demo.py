@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from collective.models import Household, Member, Organisation
@@ -32,6 +33,7 @@ SHORT_RIGHT_END = date(2027, 12, 31)
 NOTE = "合成数据"
 TASKS = ["田埂修复", "灌溉渠清淤", "土壤改良施肥", "除草与养护", "机耕道维护"]
 DAY_WAGE_FEN = 12000
+FIRST_START = date(2021, 1, 1)
 
 
 def _chosen_households() -> list[tuple[int, Organisation, list[Household]]]:
@@ -40,8 +42,12 @@ def _chosen_households() -> list[tuple[int, Organisation, list[Household]]]:
         association = Organisation.objects.filter(code=code).first()
         if association is None:
             continue
+        # Only households that exist over every contract's whole term: no contract for a dissolved (注销)
+        # household, nor for one established after the first contracts began.
         households = list(
-            Household.objects.filter(association=association).order_by("code")[:HOUSEHOLDS_PER_ASSOCIATION]
+            Household.objects.filter(association=association, dissolved_on__isnull=True)
+            .filter(Q(established_on__isnull=True) | Q(established_on__lte=FIRST_START))
+            .order_by("code")[:HOUSEHOLDS_PER_ASSOCIATION]
         )
         if households:
             chosen.append((index, association, households))
@@ -72,7 +78,7 @@ def _plan(chosen) -> list[dict]:
 
 def _terms(plan) -> dict:
     n = plan["n"]
-    terms = {"start_date": date(2021, 1, 1), "end_date": date(2030, 12, 31), "signed_on": date(2020, 12, 15)}
+    terms = {"start_date": FIRST_START, "end_date": date(2030, 12, 31), "signed_on": date(2020, 12, 15)}
     if n % 10 == 1 and n > 1:
         terms.update(end_date=SHORT_RIGHT_END)
     elif n % 10 == 3:  # taken in the middle of 2024

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collective.forms import YuanField as CollectiveYuanField
 from collective.models import Household, Member, Organisation
-from collective.money import fen_to_yuan_string, yuan_to_fen
+from collective.money import fen_to_yuan_string
 from collective.spreadsheets import SpreadsheetField
 from land.models import LandTransferContract, Parcel
 
@@ -27,19 +28,8 @@ def visible_associations(user):
     return associations.none()
 
 
-class YuanField(forms.DecimalField):
-    """An amount in yuan with at most two decimals; `clean` returns whole fen."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal(0))
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("inputmode", "decimal")
-
-    def clean(self, value):
-        amount = super().clean(value)
-        return None if amount is None else yuan_to_fen(amount)
+class YuanField(CollectiveYuanField):
+    """An amount in yuan, at least 0 unless said otherwise; `clean` returns whole fen."""
 
 
 class AreaField(forms.DecimalField):

@@ -131,6 +131,16 @@ def _records(upload, columns: list[Column], errors: list[RowError]) -> list[tupl
     return records
 
 
+def _yuan(value) -> int | None:
+    """An amount in yuan as whole fen, by the one parser of money (collective.money.yuan_to_fen)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return yuan_to_fen(value)
+    except ValidationError as error:
+        raise CellError(error.messages[0]) from None
+
+
 def _decimal(value, *, places: int) -> Decimal | None:
     text = cell_text(value).replace(",", "")
     if not text:
@@ -353,7 +363,7 @@ def import_contracts(*, upload, user, today: date | None = None) -> ImportResult
             transferee = next(iter(companies.values()))
         else:
             row.error("transferee", _("Say which company takes the land."))
-        rent = row.get("rent_per_mu", _decimal, places=2)
+        rent = row.get("rent_per_mu", _yuan)
         escalation = row.get("escalation_percent", _decimal, places=4)
         every = row.get("escalation_every_years", _integer)
         if (escalation is None) != (every is None):
@@ -373,7 +383,7 @@ def import_contracts(*, upload, user, today: date | None = None) -> ImportResult
             "signed_on": row.get("signed_on", _date),
             "start_date": row.get("start_date", _date),
             "end_date": row.get("end_date", _date),
-            "rent_per_mu_fen": None if rent is None else yuan_to_fen(rent),
+            "rent_per_mu_fen": rent,
             "escalation_percent": escalation,
             "escalation_every_years": every,
             "profit_share": True if profit_share is None else profit_share,

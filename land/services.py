@@ -358,6 +358,48 @@ def _line_errors(
     return errors
 
 
+def household_term_errors(*, household: Household, start_date: date, end_date: date) -> list[str]:
+    """What keeps a household from holding a contract over a term: it must exist on every day of it."""
+    errors = []
+    if household.established_on is not None and start_date < household.established_on:
+        errors.append(
+            _("Household %(household)s was established on %(established)s, after the contract starts (%(start)s).")
+            % {
+                "household": household.code,
+                "established": household.established_on.isoformat(),
+                "start": start_date.isoformat(),
+            }
+        )
+    if household.dissolved_on is not None and end_date >= household.dissolved_on:
+        errors.append(
+            _(
+                "Household %(household)s was dissolved (注销) on %(dissolved)s: it can hold no contract in force "
+                "from that day on. Make the contract with the household that took over its land."
+            )
+            % {"household": household.code, "dissolved": household.dissolved_on.isoformat()}
+        )
+    return errors
+
+
+def refuse_payment_to_dissolved_household(*, contract: LandTransferContract, paid_on: date) -> None:
+    """Refuse rent paid to a household on or after the day it was dissolved: nobody is there to receive it."""
+    household = contract.household
+    if household.dissolved_on is not None and paid_on >= household.dissolved_on:
+        raise ValidationError(
+            _(
+                "Household %(household)s of contract %(number)s was dissolved (注销) on %(dissolved)s: no rent can "
+                "be paid to it on %(paid_on)s. Pay the household that took over its land, under its own contract."
+            )
+            % {
+                "household": household.code,
+                "number": contract.number,
+                "dissolved": household.dissolved_on.isoformat(),
+                "paid_on": paid_on.isoformat(),
+            },
+            code="dissolved_household",
+        )
+
+
 def validate_contract(
     *,
     contract: LandTransferContract,
@@ -388,6 +430,9 @@ def validate_contract(
         errors["number"].append(_("A contract with this number exists already."))
     if not parcels:
         errors["parcels"].append(_("A contract takes at least one parcel."))
+    errors["household"] += household_term_errors(
+        household=contract.household, start_date=contract.start_date, end_date=contract.end_date
+    )
     if contract.end_date >= contract.start_date:
         errors["parcels"] += _line_errors(
             household=contract.household,
@@ -743,9 +788,10 @@ def record_rent_payment(
     A lump sum paid in advance for several years is spread over those years' installments. A payment
     larger than the rent outstanding in the years it covers is refused.
     """
-    contract = LandTransferContract.objects.select_for_update().get(pk=contract.pk)
+    contract = LandTransferContract.objects.select_for_update().select_related("household").get(pk=contract.pk)
     if contract.status == Status.DRAFT:
         raise ValidationError(_("Rent is paid on signed contracts only."))
+    refuse_payment_to_dissolved_household(contract=contract, paid_on=paid_on)
     errors: dict[str, list[str]] = {}
     if amount_fen <= 0:
         errors["amount"] = [_("The amount must be more than zero.")]
@@ -801,7 +847,10 @@ def pay_installments_in_full(
     ids = [installment.pk for installment, _paid_on, _reference in payments]
     # Payments on a contract are serialised by a lock on the contract, as in record_rent_payment.
     contract_ids = {installment.contract_id for installment, _paid_on, _reference in payments}
-    list(LandTransferContract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk"))
+    locked = LandTransferContract.objects.select_for_update().select_related("household")
+    contracts = {contract.pk: contract for contract in locked.filter(pk__in=contract_ids).order_by("pk")}
+    for installment, paid_on, _reference in payments:
+        refuse_payment_to_dissolved_household(contract=contracts[installment.contract_id], paid_on=paid_on)
     owed = {
         installment.pk: installment.amount_fen - installment.paid_total_fen
         for installment in RentInstallment.objects.filter(pk__in=ids).exclude(contract__status=Status.DRAFT).with_paid()

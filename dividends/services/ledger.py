@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -260,12 +259,10 @@ def _parse_date(value) -> date:
 
 
 def _parse_amount(value) -> int:
-    if isinstance(value, float):
-        value = repr(value)
     try:
-        return yuan_to_fen(Decimal(str(value).replace(",", "").replace("¥", "").strip()))
-    except (InvalidOperation, ValidationError):
-        raise ValueError(_("“%(value)s” is not an amount in yuan such as 1200.50.") % {"value": value}) from None
+        return yuan_to_fen(value)
+    except ValidationError as error:
+        raise ValueError(error.messages[0]) from None
 
 
 @transaction.atomic

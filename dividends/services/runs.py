@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -118,14 +120,35 @@ def compute_run_now(*, user: User, run: DistributionRun) -> DistributionRun:
 
 
 @transaction.atomic
-def publish_notice(*, user: User, run: DistributionRun, starts_on: date | None = None) -> DistributionRun:
-    """Put a computed run on public notice (公示) for at least the county's minimum number of days."""
+def publish_notice(
+    *, user: User, run: DistributionRun, starts_on: date | None = None, published_on: date | None = None
+) -> DistributionRun:
+    """Put a computed run on public notice (公示) for at least the county's minimum number of days.
+
+    The period counts from the day the server records the publication (today); a typed first day
+    may only be later. published_on is for loading a past that really happened (the demo's history,
+    tests): pages and the API never pass it.
+    """
     _require(user, "dividends.publish_run", run, _("Only the company accountant publishes a distribution."))
     run = _locked(run)
     if run.status != Status.COMPUTED or run.is_reversal:
         raise ValidationError(_("Only a computed run can be put on public notice."))
-    starts_on = starts_on or timezone.localdate()
+    today = timezone.localdate()
+    published_on = published_on or today
+    if published_on > today:
+        raise ValidationError(_("A notice cannot be published on a future day."), code="published_in_future")
+    starts_on = starts_on or published_on
+    if starts_on < published_on:
+        raise ValidationError(
+            _(
+                "The public notice cannot start on %(starts)s, before it is published (%(published)s): "
+                "the notice period counts from the day of publication. Choose %(published)s or a later day."
+            )
+            % {"starts": starts_on.isoformat(), "published": published_on.isoformat()},
+            code="starts_before_publication",
+        )
     run.status = Status.NOTICE
+    run.notice_published_on = published_on
     run.notice_starts_on = starts_on
     run.notice_ends_on = run.notice_ends_for(starts_on)
     run.published_by = user
@@ -141,6 +164,7 @@ def withdraw_notice(*, user: User, run: DistributionRun) -> DistributionRun:
     if run.status != Status.NOTICE:
         raise ValidationError(_("Only a run in public notice can be withdrawn."))
     run.status = Status.COMPUTED
+    run.notice_published_on = None
     run.notice_starts_on = None
     run.notice_ends_on = None
     run.save()
@@ -163,7 +187,10 @@ def approve_run(
         if not run.notice_over:
             raise ValidationError(
                 _("The public notice runs until %(date)s; it must last at least %(days)s days.")
-                % {"date": run.notice_ends_on, "days": (run.notice_ends_on - run.notice_starts_on).days}
+                % {
+                    "date": max(run.notice_ends_on, run.notice_ends_for(run.notice_starts_on)),
+                    "days": settings.DIVIDENDS_MIN_NOTICE_DAYS,
+                }
             )
         open_count = run.objections.open().count()
         if open_count:
@@ -189,6 +216,45 @@ def approve_run(
     run.resolution_reference = resolution_reference.strip()
     run.save()
     return run
+
+
+def refuse_share_event_before_approved_run(*, association: Organisation, effective_date: date) -> None:
+    """Refuse a share event that would change the holdings an approved run split (docs/distribution.md).
+
+    An approved run took the association's registry as of its record date; an event effective on or
+    before that date would make the registry disagree with what was paid. Once the run is reversed
+    the event is allowed, and the run that corrects it counts it.
+    """
+    run = (
+        DistributionRun.objects.locking()
+        .filter(
+            kind=DistributionRun.Kind.REGULAR,
+            reversal__isnull=True,
+            policy__record_date__gte=effective_date,
+        )
+        .filter(Exists(Pool.objects.filter(run=OuterRef("pk"), association=association)))
+        .select_related("policy")
+        .order_by("-policy__record_date", "-pk")
+        .first()
+    )
+    if run is None:
+        return
+    raise ValidationError(
+        _(
+            "The approved %(year)s distribution (run #%(run)s) split %(association)s's shares as held on its "
+            "record date %(record_date)s; an event effective on %(date)s would change what it paid. Date the "
+            "event after %(record_date)s, or, if the holdings on that date were wrong, have the accountant "
+            "reverse run #%(run)s first: the new run then counts the corrected holdings."
+        )
+        % {
+            "year": run.year,
+            "run": run.pk,
+            "association": association.name,
+            "record_date": run.policy.record_date.isoformat(),
+            "date": effective_date.isoformat(),
+        },
+        code="before_approved_run",
+    )
 
 
 @transaction.atomic

@@ -98,7 +98,7 @@ def world(
     """The appendix run, computed and on public notice, with the rest of the records the API shows."""
     run = compute(appendix.policy)
     assert run.status == DistributionRun.Status.COMPUTED, run.error
-    run = money.publish_notice(user=accountant, run=run, starts_on=date(2025, 3, 1))
+    run = money.publish_notice(user=accountant, run=run, starts_on=date(2025, 3, 1), published_on=date(2025, 3, 1))
     money.lodge_objection(
         user=farmer_a, payout=run.payouts.get(household__code="A01-001"), text="@SUM(1+1) 租金面积不对"
     )

@@ -58,8 +58,11 @@ def test_a_birth_date_in_the_future_is_refused():
     assert refusal(make_id_number("530102", tomorrow, 11))[0] == "birth_date"
 
 
-def test_a_lower_case_x_is_refused_with_the_fix():
-    assert refusal(VALID.lower()) == ("lower_x", "身份证号最后一位请写作大写字母 X。")
+def test_a_lower_case_x_is_written_as_x_and_said_so():
+    with translation.override("zh-hans"):
+        check = validate_id_number(VALID.lower())
+    assert check.number == VALID
+    assert check.warnings == ["身份证号已规范化（小写 x 改为大写 X）：1101**********002X。"]
 
 
 def test_an_old_15_digit_number_is_refused():

@@ -1,17 +1,21 @@
+# ruff: noqa: RUF001 - the expected messages are Chinese, with Chinese punctuation
 """Revenue and expense entries: recording, refusals, the year lock, the import and the income statement."""
 
 import csv
 import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook
 
 from dividends import services
 from dividends.models import LedgerEntry
+from land.models import LandTransferContract, Parcel
 
 Category = LedgerEntry.Category
 REVENUE = LedgerEntry.Direction.REVENUE
@@ -75,7 +79,7 @@ def test_entries_of_an_approved_year_are_locked_and_corrections_go_into_the_open
     appendix, compute, accountant, township_official
 ):
     run = compute(appendix.policy)
-    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2))
+    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2), published_on=date(2025, 1, 2))
     services.approve_run(
         user=township_official, run=run, resolution_date=date(2025, 1, 12), resolution_reference="决议1号"
     )
@@ -124,7 +128,7 @@ def test_an_import_is_all_or_nothing_and_reports_every_bad_row(company, accounta
     assert [error.split(":")[0] for error in errors] == ["Row 3", "Row 4", "Row 5", "Row 6"]
     assert "Guaranteed land rent" in errors[0]
     assert "not a date" in errors[1]
-    assert "amount in yuan" in errors[2]
+    assert "more than two decimals" in errors[2]
     assert "Wages" in errors[3]
     assert not LedgerEntry.objects.exists()
 
@@ -205,3 +209,89 @@ def test_ledger_pages(client, appendix, accountant, village_official_a):
     assert client.get(reverse("dividends:ledger-update", args=[entry_.pk])).status_code == 404
     response = client.get(reverse("dividends:income-statement"), {"organisation": appendix.company.pk, "year": 2024})
     assert response.context["statement"] is None  # the company's books are not a village official's
+
+
+FULL_WIDTH_100 = "\uff11\uff10\uff10"
+
+
+@pytest.mark.parametrize(
+    ("typed", "fen", "message"),
+    [
+        ("1,000.00", 100000, None),
+        ("1000", 100000, None),
+        (FULL_WIDTH_100, 10000, None),
+        ("12.345", None, "金额最多保留两位小数（到分）。"),
+        ("1,00", None, "请输入以元为单位的金额，例如 1200.50 或 1,200.50。"),
+        ("1000000000000", None, "金额不能超过¥999,999,999,999.99。"),
+    ],
+)
+def test_the_ledger_form_and_the_imports_read_an_amount_alike(
+    client, company, accountant, village_official_a, household_a, typed, fen, message
+):
+    """Today's main: the form refused "1,000.00" that the import took; one parser now answers both."""
+    from land import imports as land_imports
+
+    Parcel.objects.create(
+        code="P-01", association=household_a.association, area_mu=Decimal("12.5"), contract_household=household_a
+    )
+
+    client.force_login(accountant)
+    response = client.post(
+        reverse("dividends:ledger-create"),
+        {
+            "organisation": company.pk,
+            "direction": "expense",
+            "category": "other",
+            "entry_date": "2024-05-05",
+            "amount": typed,
+        },
+    )
+    # Pages, services and imports answer in Chinese, the users' language.
+    with translation.override("zh-hans"):
+        header = ["date", "direction", "category", "rental source", "amount"]
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([header, ["2024-05-05", "expense", "other", "", typed]])
+        upload = SimpleUploadedFile("e.csv", buffer.getvalue().encode("utf-8"))
+        contracts = io.StringIO()
+        csv.writer(contracts).writerows(
+            [
+                [
+                    "合同编号",
+                    "流出户编码",
+                    "签订日期",
+                    "起始日期",
+                    "终止日期",
+                    "保底租金(元/亩/年)",
+                    "地块编码",
+                    "流转面积(亩)",
+                ],
+                ["HT-1", "A01-001", "", "2021-01-01", "2030-12-31", typed, "P-01", "10"],
+            ]
+        )
+        contract_upload = SimpleUploadedFile("c.csv", contracts.getvalue().encode("utf-8"))
+        contract_result = land_imports.import_contracts(
+            upload=contract_upload, user=village_official_a, today=date(2024, 6, 15)
+        )
+        if message is None:
+            assert response.status_code == 302
+            assert services.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv") == 1
+            assert list(LedgerEntry.objects.values_list("amount_fen", flat=True)) == [fen, fen]
+            assert contract_result.errors == []
+            assert LandTransferContract.objects.get().rent_per_mu_fen == fen
+        else:
+            assert response.context["form"].errors["amount"] == [message]
+            with pytest.raises(services.ImportRejected) as rejected:
+                services.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv")
+            assert message in rejected.value.errors[0]
+            assert [error.message for error in contract_result.errors] == [message]
+            assert not LedgerEntry.objects.exists()
+
+
+def test_a_formula_cell_is_reported_as_a_formula_not_as_an_empty_cell(company, accountant):
+    rows = [
+        ["日期", "收支", "类别", "租赁来源", "金额"],
+        [date(2024, 3, 1), "支出", "管理费用", "", "=SUM(100,200)"],
+    ]
+    with translation.override("zh-hans"), pytest.raises(services.ImportRejected) as rejected:
+        services.import_entries(user=accountant, organisation=company, upload=xlsx(rows), filename="e.xlsx")
+    assert rejected.value.errors == ["第 2 行：此单元格是公式（=SUM(100,200)），不是金额：请直接填写金额。"]

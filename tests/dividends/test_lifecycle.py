@@ -1,11 +1,13 @@
+# ruff: noqa: RUF001 - the expected messages are Chinese, with Chinese punctuation
 """The life of a run: who may take each step, the notice, objections, approval, immutability, reversal."""
 
 from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dividends import services
 from dividends.models import DistributionRun, Objection, Payout
@@ -16,7 +18,8 @@ LONG_AGO = date(2025, 1, 10)
 
 
 def publish(run, accountant, starts_on=LONG_AGO):
-    return services.publish_notice(user=accountant, run=run, starts_on=starts_on)
+    published_on = min(starts_on, timezone.localdate())
+    return services.publish_notice(user=accountant, run=run, starts_on=starts_on, published_on=published_on)
 
 
 def approve(run, township_official):
@@ -82,10 +85,55 @@ def test_the_notice_lasts_at_least_seven_days(appendix, compute, accountant, tow
     with pytest.raises(ValidationError, match="at least 7 days"):
         approve(run, township_official)
     DistributionRun.objects.filter(pk=run.pk).update(
-        notice_starts_on=timezone.localdate() - timedelta(days=7), notice_ends_on=timezone.localdate()
+        notice_published_on=timezone.localdate() - timedelta(days=7),
+        notice_starts_on=timezone.localdate() - timedelta(days=7),
+        notice_ends_on=timezone.localdate(),
     )
     run.refresh_from_db()
     assert approve(run, township_official).status == Status.APPROVED
+
+
+def test_a_notice_cannot_start_before_the_day_the_server_records_its_publication(
+    appendix, compute, accountant, township_official
+):
+    """Today's main let a notice start ten days ago and be approved the day it was published."""
+    run = compute(appendix.policy)
+    today = timezone.localdate()
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        services.publish_notice(user=accountant, run=run, starts_on=today - timedelta(days=10))
+    assert refused.value.messages == [
+        f"公示不能从{today - timedelta(days=10)}开始，早于发布日（{today}）：公示期从发布之日起算。"
+        f"请选择{today}或之后的日期。"
+    ]
+    run.refresh_from_db()
+    assert run.status == Status.COMPUTED
+    run = services.publish_notice(user=accountant, run=run)
+    assert (run.notice_published_on, run.notice_starts_on) == (today, today)
+    with pytest.raises(ValidationError, match="at least 7 days"):
+        approve(run, township_official)
+    assert DistributionRun.objects.get(pk=run.pk).status == Status.NOTICE
+
+
+def test_a_later_typed_start_moves_the_end_of_the_notice(appendix, compute, accountant):
+    today = timezone.localdate()
+    run = services.publish_notice(user=accountant, run=compute(appendix.policy), starts_on=today + timedelta(days=3))
+    assert run.notice_published_on == today
+    assert run.notice_ends_on == today + timedelta(days=10)
+
+
+def test_the_publish_page_refuses_a_start_in_the_past(client, appendix, compute, accountant):
+    run = compute(appendix.policy)
+    client.force_login(accountant)
+    response = client.post(reverse("dividends:run-publish", args=[run.pk]), {"starts_on": "2025-01-02"}, follow=True)
+    assert "公示期从发布之日起算" in response.content.decode()
+    run.refresh_from_db()
+    assert (run.status, run.notice_starts_on) == (Status.COMPUTED, None)
+
+
+def test_the_database_refuses_a_notice_that_starts_before_its_publication(appendix, compute, accountant):
+    run = services.publish_notice(user=accountant, run=compute(appendix.policy))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DistributionRun.objects.filter(pk=run.pk).update(notice_starts_on=run.notice_published_on - timedelta(days=10))
 
 
 def test_an_open_objection_blocks_approval_until_it_is_answered(
@@ -260,3 +308,49 @@ def test_payouts_are_visible_by_role(appendix, compute, accountant, township_off
     publish(run, accountant)
     assert list(Payout.objects.visible_to(farmer_a).values_list("household__code", flat=True)) == ["A01-002"]
     assert list(DistributionRun.objects.visible_to(farmer_a)) == [run]
+
+
+def test_a_share_event_on_or_before_an_approved_runs_record_date_is_refused(
+    appendix, compute, accountant, township_official
+):
+    """Today's main took a transfer backdated to 2024-06-01 after the 2024 run was approved."""
+    from collective import services as registry
+    from collective.models import ShareEvent
+
+    run = approve(publish(compute(appendix.policy), accountant), township_official)
+    population = appendix.share_types[("A01", "population")]
+    events = ShareEvent.objects.count()
+    for day in (date(2024, 6, 1), date(2024, 12, 31)):
+        with pytest.raises(ValidationError) as refused:
+            registry.transfer_shares(
+                from_household=appendix.household("A01-001"),
+                to_household=appendix.household("A01-002"),
+                share_type=population,
+                quantity=1,
+                effective_date=day,
+            )
+        assert refused.value.messages == [
+            f"The approved 2024 distribution (run #{run.pk}) split {appendix.associations['A01'].name}'s shares "
+            f"as held on its record date 2024-12-31; an event effective on {day} would change what it paid. "
+            "Date the event after 2024-12-31, or, if the holdings on that date were wrong, have the accountant "
+            f"reverse run #{run.pk} first: the new run then counts the corrected holdings."
+        ]
+    assert ShareEvent.objects.count() == events
+    # The day after the record date is the next year's business.
+    registry.transfer_shares(
+        from_household=appendix.household("A01-001"),
+        to_household=appendix.household("A01-002"),
+        share_type=population,
+        quantity=1,
+        effective_date=date(2025, 1, 1),
+    )
+    # Once the run is reversed, the correction may be recorded; the new run counts it.
+    services.reverse_run(user=accountant, run=run)
+    registry.transfer_shares(
+        from_household=appendix.household("A01-001"),
+        to_household=appendix.household("A01-002"),
+        share_type=population,
+        quantity=1,
+        effective_date=date(2024, 6, 1),
+    )
+    assert ShareEvent.objects.count() == events + 2

@@ -18,7 +18,7 @@ from dividends.models import DistributionRun, Payout
 @pytest.fixture
 def approved(appendix, compute, accountant, township_official):
     run = compute(appendix.policy)
-    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2))
+    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2), published_on=date(2025, 1, 2))
     return services.approve_run(
         user=township_official, run=run, resolution_date=date(2025, 1, 12), resolution_reference="决议1号"
     )

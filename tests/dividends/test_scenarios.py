@@ -163,6 +163,21 @@ def test_a_split_pool_without_holders_fails_the_run_naming_the_pool(appendix, co
     assert not run.payouts.exists()
 
 
+def test_no_payout_for_a_household_on_days_after_it_was_dissolved(appendix, compute):
+    """A contract left in force after its household's dissolution (注销) stops the run, naming it."""
+    from collective.models import Household
+
+    Household.objects.filter(code="A02-001").update(dissolved_on=date(2024, 6, 1))
+    run = compute(appendix.policy)
+    assert run.status == DistributionRun.Status.FAILED
+    assert run.error == (
+        "Contract HT-2022-003 is in force after its household A02-001 was dissolved (注销) on 2024-06-01: "
+        "terminate it on 2024-05-31 at the latest and make a contract with the household that took over the land, "
+        "then compute again."
+    )
+    assert not run.payouts.exists()
+
+
 def test_finishing_refuses_a_pool_that_does_not_equal_its_lines_and_names_it(appendix, compute):
     run = compute(appendix.policy)
     line = PayoutPart.objects.filter(run=run, household__code="A02-002").get(part=engine.SHARE_DIVIDEND)

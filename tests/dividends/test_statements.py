@@ -14,7 +14,7 @@ from dividends import services
 @pytest.fixture
 def published(appendix, compute, accountant):
     run = compute(appendix.policy)
-    return services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2))
+    return services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2), published_on=date(2025, 1, 2))
 
 
 def test_statement_amounts_equal_the_payout_lines(appendix, published):

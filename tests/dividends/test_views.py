@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from collective.models import Member
 from dividends import services
@@ -13,7 +14,7 @@ from dividends.models import DistributionRun
 @pytest.fixture
 def published(appendix, compute, accountant):
     run = compute(appendix.policy)
-    return services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2))
+    return services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2), published_on=date(2025, 1, 2))
 
 
 def test_the_whole_flow_through_the_pages(
@@ -32,9 +33,14 @@ def test_the_whole_flow_through_the_pages(
     content = page.content.decode()
     assert "¥102,952.68" in content  # the shareholder pool
     assert "¥7,412.59" in content  # A01's collective share line
-    client.post(reverse("dividends:run-publish", args=[run.pk]), {"starts_on": "2025-01-02"})
+    client.post(reverse("dividends:run-publish", args=[run.pk]), {"starts_on": timezone.localdate().isoformat()})
     run.refresh_from_db()
     assert run.status == DistributionRun.Status.NOTICE
+    assert run.notice_published_on == timezone.localdate()
+    # The notice as if published on 2025-01-02, so that its period has run.
+    DistributionRun.objects.filter(pk=run.pk).update(
+        notice_published_on=date(2025, 1, 2), notice_starts_on=date(2025, 1, 2), notice_ends_on=date(2025, 1, 9)
+    )
     client.force_login(township_official)
     client.post(
         reverse("dividends:run-approve", args=[run.pk]),

@@ -8,8 +8,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.management import call_command
+from django.db.models import F
 
-from collective.models import Organisation
+from collective.models import Household, Organisation
 from land import services
 from land.models import ContractParcel, LabourRecord, LandTransferContract, RentPayment
 
@@ -37,6 +38,15 @@ def test_the_demo_transfers_exactly_1897_5_mu_to_xinglv_in_2024(db):
     assert min(rents) >= 30000
     assert max(rents) <= 100000  # several hundred yuan per mu
     assert all(contract.is_synthetic for contract in LandTransferContract.objects.all())
+
+    # No household dissolved (注销) holds a contract or is paid rent after its dissolution: today's main
+    # renewed HT-GT01-007 as HT-GT01-007-XQ for a household dissolved in 2023 and paid it.
+    assert Household.objects.filter(dissolved_on__isnull=False).exists()
+    for contract in LandTransferContract.objects.filter(household__dissolved_on__isnull=False).select_related(
+        "household"
+    ):
+        assert contract.last_day_in_force < contract.household.dissolved_on, contract.number
+    assert not RentPayment.objects.filter(contract__household__dissolved_on__lte=F("paid_on")).exists()
 
     # Rent paid (one lump sum in advance for three years) and remediation labour at ¥120 a day.
     assert RentPayment.objects.filter(reference__endswith="-2024-2026").count() == 1

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from collective.models import Household, Member
 from land import services
-from land.models import ContractParcel, LandTransferContract, RentAllocation, RentInstallment
+from land.models import ContractParcel, LandTransferContract, RentAllocation, RentInstallment, RentPayment
 
 from .conftest import TODAY
 
@@ -411,3 +411,69 @@ def test_labour_with_no_days_or_no_task_is_refused(company, member_a):
             member=member_a, employer=company, work_date=TODAY, days=Decimal(0), day_wage_fen=-1, task=" "
         )
     assert set(error.value.message_dict) == {"days", "day_wage", "task"}
+
+
+# --- a dissolved household (注销) ------------------------------------------------------------------
+
+
+def test_a_dissolved_household_gets_no_new_contract_nor_renewal(make_contract, household_a, parcel_a):
+    """Today's main drafted, signed and paid a renewal for a household dissolved the year before."""
+    old = make_contract(household=household_a, parcels=[(parcel_a, Decimal(5))], end_date=date(2024, 6, 30))
+    Household.objects.filter(pk=household_a.pk).update(dissolved_on=date(2023, 6, 1))
+    household_a.refresh_from_db()
+    dissolved = (
+        "Household A01-001 was dissolved (注销) on 2023-06-01: it can hold no contract in force from that day on. "
+        "Make the contract with the household that took over its land."
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.renew_contract(contract=old, number="HT-XQ", end_date=date(2034, 6, 30))
+    assert refused.value.message_dict["household"] == [dissolved]
+    with pytest.raises(ValidationError) as refused:
+        make_contract(
+            household=household_a,
+            parcels=[(parcel_a, Decimal(5))],
+            number="HT-NEW",
+            start_date=date(2024, 7, 1),
+            end_date=date(2034, 6, 30),
+        )
+    assert refused.value.message_dict["household"] == [dissolved]
+    assert not LandTransferContract.objects.exclude(pk=old.pk).exists()
+
+
+def test_a_draft_is_not_signed_once_its_household_is_dissolved(make_contract, household_a, parcel_a):
+    draft = make_contract(household=household_a, parcels=[(parcel_a, Decimal(5))], sign=False)
+    Household.objects.filter(pk=household_a.pk).update(dissolved_on=date(2024, 1, 1))
+    with pytest.raises(ValidationError, match=r"dissolved \(注销\) on 2024-01-01"):
+        services.sign_contract(contract=draft, signed_on=TODAY, today=TODAY)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
+def test_a_contract_may_not_start_before_its_household_was_established(make_contract, household_a, parcel_a):
+    Household.objects.filter(pk=household_a.pk).update(established_on=date(2022, 1, 1))
+    household_a.refresh_from_db()
+    with pytest.raises(ValidationError) as refused:
+        make_contract(household=household_a, parcels=[(parcel_a, Decimal(5))])
+    assert refused.value.message_dict["household"] == [
+        "Household A01-001 was established on 2022-01-01, after the contract starts (2021-01-01)."
+    ]
+
+
+def test_no_rent_is_paid_to_a_household_after_it_was_dissolved(make_contract, household_a, parcel_a):
+    contract = make_contract(household=household_a, parcels=[(parcel_a, Decimal(5))])
+    Household.objects.filter(pk=household_a.pk).update(dissolved_on=date(2023, 6, 1))
+    message = (
+        "Household A01-001 of contract HT-TEST was dissolved (注销) on 2023-06-01: no rent can be paid to it on "
+        "2024-12-20. Pay the household that took over its land, under its own contract."
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.record_rent_payment(contract=contract, paid_on=date(2024, 12, 20), amount_fen=100)
+    assert refused.value.messages == [message]
+    installment = contract.installments.get(year=2024)
+    with pytest.raises(ValidationError) as refused:
+        services.pay_installments_in_full(payments=[(installment, date(2024, 12, 20), "B-1")])
+    assert refused.value.messages == [message]
+    assert not RentPayment.objects.exists()
+    # Rent owed from before the dissolution, paid before it, is still recorded.
+    services.record_rent_payment(contract=contract, paid_on=date(2023, 5, 31), amount_fen=100)
+    assert RentPayment.objects.count() == 1

@@ -32,7 +32,12 @@ def in_notice(computed, accountant) -> DistributionRun:
 @pytest.fixture
 def approved(computed, accountant, township_official) -> DistributionRun:
     """The 2024 run after a notice that ended, approved by the township."""
-    run = services.publish_notice(user=accountant, run=computed, starts_on=timezone.localdate() - timedelta(days=10))
+    run = services.publish_notice(
+        user=accountant,
+        run=computed,
+        starts_on=timezone.localdate() - timedelta(days=10),
+        published_on=timezone.localdate() - timedelta(days=10),
+    )
     return services.approve_run(
         user=township_official,
         run=run,
