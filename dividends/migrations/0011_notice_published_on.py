@@ -15,7 +15,7 @@ def record_publication_of_existing_notices(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("collective", "0006_household_id_code_index"),
-        ("dividends", "0009_run_progressed_at"),
+        ("dividends", "0010_run_lines_frozen_terms_and_labour_household"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
