@@ -112,7 +112,7 @@ class IncomeStatementViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     filter_backends = []
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request, pk=None, format=None):  # format: the router's `.csv`/`.json` suffix
         year = year_param(request)
         if not request.user.has_perm("dividends.view_ledger"):
             raise PermissionDenied(_("Income statements are for officials."))
@@ -213,7 +213,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
         responses=RunInputsSerializer,
     )
     @action(detail=True, renderer_classes=[JSONRenderer], filter_backends=[], pagination_class=None)
-    def inputs(self, request, pk=None):
+    def inputs(self, request, pk=None, format=None):  # format: the router's `.csv`/`.json` suffix
         run = self._frozen()
         frozen = run.inputs
         lines = self._scoped_lines(run)
@@ -247,7 +247,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
         responses=RunResultsSerializer,
     )
     @action(detail=True, renderer_classes=[JSONRenderer, CSVRenderer], filter_backends=[], pagination_class=None)
-    def payouts(self, request, pk=None):
+    def payouts(self, request, pk=None, format=None):  # format: the router's `.csv`/`.json` suffix
         run = self._frozen()
         lines = self._scoped_lines(run)
         part_sums = dict(
@@ -345,7 +345,7 @@ class AnnualReportViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     filter_backends = []
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    def list(self, request):
+    def list(self, request, format=None):  # format: the router's `.csv`/`.json` suffix
         report = annual_report(user=request.user, year=year_param(request))
         return Response(AnnualReportSerializer(report).data)
 
