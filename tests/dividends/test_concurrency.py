@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the expected message is Chinese, with Chinese punctuation
 """Two accountants opening the year's run at the same moment: one run, and a clear answer to the other (PostgreSQL)."""
 
 import threading
@@ -5,6 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import translation
 
 from dividends import services
 from dividends.models import DistributionRun
@@ -27,7 +29,8 @@ def run_together(monkeypatch, calls):
 
     def submit(index, call):
         try:
-            outcomes[index] = call()
+            with translation.override("zh-hans"):  # the user's language, as the page answers
+                outcomes[index] = call()
         except Exception as error:
             outcomes[index] = error
         finally:
@@ -56,5 +59,6 @@ def test_two_simultaneous_new_runs_make_one_run_and_one_clear_refusal(
     refusals = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(runs) == 1, outcomes
     assert len(refusals) == 1, outcomes
-    assert refusals[0].messages == ["A 2024 run is already being prepared; continue with that one."]
+    # The words the service's own check gives a submit that comes a moment later.
+    assert refusals[0].messages == ["2024 年已有一次收益分配在编制中，请继续处理那一次。"]
     assert DistributionRun.objects.filter(year=2024).count() == 1
