@@ -145,7 +145,7 @@ class PolicyViewSet(ScopedReadOnlyViewSet):
 
 def visible_pools(user):
     """The company's pools, and the pools of the associations whose records the user may see."""
-    return Pool.objects.filter(Q(association__isnull=True) | Q(association__in=Organisation.objects.visible_to(user)))
+    return Pool.objects.visible_to(user)
 
 
 def sees_every_line(user) -> bool:
