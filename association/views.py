@@ -502,16 +502,13 @@ def lot_out(request, pk: int):
 
 @association_page()
 def batch_list(request):
-    batches = (
-        ProcessingBatch.objects.visible_to(request.user)
-        .filter(association=request.association)
-        .annotate(sold_litres=Sum("sales__litres"))
-        .order_by("-processed_on", "-code")
-    )
+    own_batches = ProcessingBatch.objects.visible_to(request.user).filter(association=request.association)
+    batches = own_batches.annotate(sold_litres=Sum("sales__litres")).order_by("-processed_on", "-code")
     sales = ProductSale.objects.visible_to(request.user).filter(association=request.association)
+    # The totals come from the batches alone: joined to their sales, each batch would count once per sale.
     by_product = {
         row["product"]: row
-        for row in batches.order_by().values("product").annotate(input=Sum("input_kg"), output=Sum("output_litres"))
+        for row in own_batches.order_by().values("product").annotate(input=Sum("input_kg"), output=Sum("output_litres"))
     }
     summary = [
         {

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl.workbook import Workbook
@@ -385,7 +385,7 @@ class RosterValidator:
         if values.get("sex") and values["sex"] != check.sex:
             self.error(number, "性别", _("The sex does not match the ID number (its 17th digit)."))
 
-    def finish(self) -> None:
+    def check_existing_households(self) -> None:
         codes = list(self.households)
         for start in range(0, len(codes), 500):
             for code in Household.objects.filter(code__in=codes[start : start + 500]).values_list("code", flat=True):
@@ -395,6 +395,29 @@ class RosterValidator:
                     "户编号",
                     _("Household %(code)s exists already; the import only adds new households.") % {"code": code},
                 )
+
+    def check_existing_members(self) -> None:
+        rows = {keyed_hash(member.values["id_number"]): member.row for member in self.members()}
+        digests = list(rows)
+        for start in range(0, len(digests), 500):
+            for digest in Member.objects.filter(
+                association=self.association, id_number_hash__in=digests[start : start + 500]
+            ).values_list("id_number_hash", flat=True):
+                self.error(rows[digest], "身份证号", _("A member of this association already has this ID number."))
+
+    def members(self) -> Iterator[ParsedMember]:
+        for household in self.households.values():
+            yield from household.members
+
+    def recheck_after_collision(self) -> None:
+        """Check again against what another import, committed meanwhile, has written."""
+        self.errors = []
+        self.check_existing_households()
+        self.check_existing_members()
+        self.errors.sort(key=lambda error: error.row)
+
+    def finish(self) -> None:
+        self.check_existing_households()
         for household in self.households.values():
             if not household.head_rows:
                 self.error(
@@ -463,6 +486,33 @@ def import_roster(
             event=None,
             normalised=validator.normalised,
         )
+    try:
+        # Two imports of the same file at the same moment both pass the checks above; the second
+        # then meets the database's unique household codes and ID numbers, and gets the same
+        # answer as if it had come a moment later.
+        with transaction.atomic():
+            return _write_roster(
+                association=association,
+                parsed=parsed,
+                opening_date=opening_date,
+                recorded_by=recorded_by,
+                normalised=validator.normalised,
+            )
+    except IntegrityError as error:
+        validator.recheck_after_collision()
+        if not validator.errors:
+            raise
+        raise RosterInvalid(validator.errors) from error
+
+
+def _write_roster(
+    *,
+    association: Organisation,
+    parsed: list[ParsedHousehold],
+    opening_date: date | None,
+    recorded_by: User | None,
+    normalised: int = 0,
+) -> ImportResult:
     households = []
     for item in parsed:
         household = Household(
@@ -524,7 +574,7 @@ def import_roster(
         members=len(members),
         holding_lines=len(lines),
         event=event,
-        normalised=validator.normalised,
+        normalised=normalised,
     )
 
 

@@ -3,7 +3,12 @@
 Every import (the roster, parcels and contracts, harvests and attendance, ledger entries) reads its
 file through read_sheet, so all of them accept the same files and say the same thing about those
 they cannot read. Reading streams: an .xlsx through openpyxl's read-only mode, a .csv through a
-decoder over the upload, so a file of a hundred thousand rows is never held in memory whole.
+decoder over the upload, so a file is never held in memory whole.
+
+An .xlsx is a zip: 10 MB of it can unpack to hundreds of megabytes of XML (millions of rows). Before
+openpyxl reads anything, the zip's members are measured by their unpacked size and the sheet by the
+row count its dimension declares; while reading, rows past MAX_SHEET_ROWS stop the file (a sheet
+may declare a wrong size). So no upload can hold a web process for more than a few seconds.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -29,6 +35,10 @@ CHUNK = 64 * 1024
 
 SHEET_TYPES = (".xlsx", ".csv")
 MAX_SHEET_BYTES = 10 * 1024 * 1024
+# The largest roster, parcel or ledger file an import takes in one go: a township's nine villages.
+MAX_SHEET_ROWS = 50_000
+# What an .xlsx may unpack to (its XML, shared strings and styles); 50,000 rows of a roster are ~10 MB.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 
 class SpreadsheetUnreadable(ValidationError):
@@ -87,8 +97,38 @@ def read_sheet(upload, filename: str | None = None) -> Iterator[tuple[int, list]
         raise SpreadsheetUnreadable(SpreadsheetField.default_error_messages["file_type"], code="file_type")
 
 
+def too_many_rows() -> SpreadsheetUnreadable:
+    return SpreadsheetUnreadable(
+        _("The file has more than %(rows)s rows; split it into smaller files.") % {"rows": f"{MAX_SHEET_ROWS:,}"},
+        code="too_many_rows",
+    )
+
+
+def check_xlsx_size(upload) -> None:
+    """Refuse a workbook that unpacks to more than MAX_UNPACKED_BYTES, from the zip's directory alone.
+
+    The directory gives each member's unpacked size without unpacking it; Python's zip reader never
+    returns more than that size, so a member that lies about it cannot get past.
+    """
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise SpreadsheetUnreadable(_("The file is not a readable .xlsx workbook."), code="not_xlsx") from error
+    finally:
+        upload.seek(0)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise SpreadsheetUnreadable(
+            _("The workbook unpacks to %(size)s MB, more than %(limit)s MB; split it into smaller files.")
+            % {"size": f"{unpacked / 1024 / 1024:,.0f}", "limit": f"{MAX_UNPACKED_BYTES // 1024 // 1024}"},
+            code="too_large_unpacked",
+        )
+
+
 def _xlsx_rows(upload) -> Iterator[tuple[int, list]]:
     unreadable = SpreadsheetUnreadable(_("The file is not a readable .xlsx workbook."), code="not_xlsx")
+    check_xlsx_size(upload)
     try:
         # data_only=False: a formula cell reads as its formula ("=SUM(B2:B9)"), so an import can say it is
         # a formula; with the cached values, a formula never computed (written by a program) read as empty.
@@ -96,13 +136,24 @@ def _xlsx_rows(upload) -> Iterator[tuple[int, list]]:
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         raise unreadable from error
     try:
-        sheet = workbook.worksheets[0]
+        try:
+            sheet = workbook.worksheets[0]
+            declared_rows = sheet.max_row  # from the sheet's <dimension>, read without reading the rows
+        except Exception as error:  # a damaged sheet inside a sound zip, or a workbook without a sheet
+            raise unreadable from error
+        if declared_rows is not None and declared_rows > MAX_SHEET_ROWS:
+            raise too_many_rows()
         # Some programs write a wrong sheet size into the file; read-only mode would stop there.
         sheet.reset_dimensions()
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(cells)
-    except Exception as error:  # a damaged sheet inside a sound zip, or a workbook without a sheet
-        raise unreadable from error
+        try:
+            for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+                if number > MAX_SHEET_ROWS:
+                    raise too_many_rows()
+                yield number, list(cells)
+        except SpreadsheetUnreadable:
+            raise
+        except Exception as error:  # a damaged sheet inside a sound zip
+            raise unreadable from error
     finally:
         workbook.close()
 
@@ -110,7 +161,10 @@ def _xlsx_rows(upload) -> Iterator[tuple[int, list]]:
 def _csv_rows(upload) -> Iterator[tuple[int, list]]:
     text = io.TextIOWrapper(upload, encoding=_csv_encoding(upload), newline="")
     try:
-        yield from enumerate(csv.reader(text), start=1)
+        for number, cells in enumerate(csv.reader(text), start=1):
+            if number > MAX_SHEET_ROWS:
+                raise too_many_rows()
+            yield number, cells
     except UnicodeDecodeError as error:
         raise SpreadsheetUnreadable(_("The file is neither UTF-8 nor GB 18030 text."), code="encoding") from error
     except csv.Error as error:

@@ -122,7 +122,7 @@ class IncomeStatementViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     filter_backends = []
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request, pk=None, format=None):  # format: the router's `.csv`/`.json` suffix
         year = year_param(request)
         if not request.user.has_perm("dividends.view_ledger"):
             raise PermissionDenied(_("Income statements are for officials."))
@@ -155,7 +155,7 @@ class PolicyViewSet(ScopedReadOnlyViewSet):
 
 def visible_pools(user):
     """The company's pools, and the pools of the associations whose records the user may see."""
-    return Pool.objects.filter(Q(association__isnull=True) | Q(association__in=Organisation.objects.visible_to(user)))
+    return Pool.objects.visible_to(user)
 
 
 def sees_every_line(user) -> bool:
@@ -247,7 +247,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
         responses=RunInputsSerializer,
     )
     @action(detail=True, renderer_classes=[JSONRenderer], filter_backends=[], pagination_class=None)
-    def inputs(self, request, pk=None):
+    def inputs(self, request, pk=None, format=None):  # format: the router's `.csv`/`.json` suffix
         run = self._frozen()
         frozen = run.inputs
         lines = self._scoped_lines(run)
@@ -282,7 +282,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
         responses=RunResultsSerializer,
     )
     @action(detail=True, renderer_classes=[JSONRenderer, CSVRenderer], filter_backends=[], pagination_class=None)
-    def payouts(self, request, pk=None):
+    def payouts(self, request, pk=None, format=None):  # format: the router's `.csv`/`.json` suffix
         run = self._frozen()
         lines = self._scoped_lines(run)
         part_sums = dict(
@@ -380,7 +380,7 @@ class AnnualReportViewSet(JsonErrorsMixin, viewsets.GenericViewSet):
     filter_backends = []
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    def list(self, request):
+    def list(self, request, format=None):  # format: the router's `.csv`/`.json` suffix
         default = default_year(request.user, timezone.localdate())
         report = annual_report(user=request.user, year=year_param(request, default=default))
         return Response(AnnualReportSerializer(report).data)

@@ -465,6 +465,16 @@ class DistributionRun(models.Model):
         return starts_on + timedelta(days=settings.DIVIDENDS_MIN_NOTICE_DAYS)
 
 
+class PoolQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PoolQuerySet:
+        """The company's pools (public in the notice) and the pools of the associations the user may see.
+
+        A village official sees the company-level pools and its own association's, never another
+        village's; the township and the company see all. The run page and the API both read this.
+        """
+        return self.filter(Q(association__isnull=True) | Q(association__in=Organisation.objects.visible_to(user)))
+
+
 class Pool(models.Model):
     """An amount the run sets aside and, where it has lines, splits (DESIGN.md §3)."""
 
@@ -506,6 +516,8 @@ class Pool(models.Model):
     leftover_ordinal = models.BigIntegerField(null=True, blank=True, editable=False)
     lines_count = models.PositiveIntegerField(_("lines"), default=0)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = PoolQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pool")

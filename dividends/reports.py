@@ -180,13 +180,20 @@ def annual_report(*, user, year: int) -> dict:
             paid[association_id] += status == Payout.Status.PAID
 
     contracts = LandTransferContract.objects.visible_to(user).filter(in_force_in_year(year))
-    area = dict(
+    # The area of distinct parcels under contract in the year: a contract and its renewal in the same
+    # year (or any two contracts one after the other on one parcel) transfer that land once. A parcel
+    # counts with the largest area a contract of the year took of it.
+    parcel_area: dict[int, tuple[int, Decimal]] = {}
+    for parcel_id, association_id, area_mu in (
         ContractParcel.objects.filter(contract__in=contracts, contract__household__association_id__in=ids)
-        .values("contract__household__association_id")
-        .annotate(total=Sum("area_mu"))
-        .values_list("contract__household__association_id", "total")
+        .values_list("parcel_id", "contract__household__association_id", "area_mu")
         .order_by()
-    )
+    ):
+        if parcel_id not in parcel_area or parcel_area[parcel_id][1] < area_mu:
+            parcel_area[parcel_id] = (association_id, area_mu)
+    area: dict[int, Decimal] = defaultdict(Decimal)
+    for association_id, area_mu in parcel_area.values():
+        area[association_id] += area_mu
     installments = RentInstallment.objects.visible_to(user).filter(
         year=year, contract__household__association_id__in=ids
     )

@@ -23,6 +23,7 @@ from dividends.models import (
     Objection,
     Payout,
     PayoutPart,
+    Pool,
     sees_all_money,
 )
 from dividends.services import payments
@@ -274,7 +275,9 @@ def run_create(request):
 
 def _run_context(request, run: DistributionRun) -> dict:
     user = request.user
-    pools = list(run.pools.select_related("association").order_by("position"))
+    # What a village may see of a run (the same as its API key): the company-level pools, public in
+    # the notice, and its own association's pools and lines; never another village's.
+    pools = list(Pool.objects.visible_to(user).filter(run=run).select_related("association").order_by("position"))
     company_pools = [pool for pool in pools if pool.association_id is None]
     association_pools: dict[int, dict] = {}
     for pool in pools:
@@ -283,7 +286,9 @@ def _run_context(request, run: DistributionRun) -> dict:
             entry[pool.kind] = pool
     collective_lines = {
         part.association_id: part
-        for part in PayoutPart.objects.filter(run=run, household__isnull=True).only("association_id", "amount_fen")
+        for part in PayoutPart.objects.filter(
+            run=run, household__isnull=True, association__in=Organisation.objects.visible_to(user)
+        ).only("association_id", "amount_fen")
     }
     for association_id, entry in association_pools.items():
         entry["collective"] = collective_lines.get(association_id)

@@ -71,9 +71,15 @@ def _payer_amount(run: DistributionRun, payer: Organisation):
     return F("share_dividend_fen")
 
 
-def payer_payouts(*, run: DistributionRun, payer: Organisation) -> QuerySet[Payout]:
-    """The payouts with something for this payer to pay, annotated with `payer_fen` and `already_paid_fen`."""
+def payer_payouts(*, run: DistributionRun, payer: Organisation, unpaid_only: bool = False) -> QuerySet[Payout]:
+    """The payouts with something for this payer to pay, annotated with `payer_fen` and `already_paid_fen`.
+
+    `unpaid_only` leaves out the lines this payer has already marked paid, as the bank batch must.
+    """
     payouts = run.payouts.all()
+    if unpaid_only:
+        paid_field = "company_paid_on" if is_company_payer(run, payer) else "association_paid_on"
+        payouts = payouts.filter(**{f"{paid_field}__isnull": True})
     if not is_company_payer(run, payer):
         if not payer.is_collective:
             return payouts.none()
@@ -95,9 +101,11 @@ def payer_payouts(*, run: DistributionRun, payer: Organisation) -> QuerySet[Payo
     return payouts.annotate(already_paid_fen=already).order_by("household_code", "pk")
 
 
-def payment_rows(*, run: DistributionRun, payer: Organisation) -> Iterator[PaymentRow]:
-    """The batch's rows, streamed in household code order."""
-    payouts = payer_payouts(run=run, payer=payer).select_related("household", "household__head")
+def payment_rows(*, run: DistributionRun, payer: Organisation, unpaid_only: bool = False) -> Iterator[PaymentRow]:
+    """The batch's rows, streamed in household code order (only those still to pay with `unpaid_only`)."""
+    payouts = payer_payouts(run=run, payer=payer, unpaid_only=unpaid_only).select_related(
+        "household", "household__head"
+    )
     for payout in payouts.iterator(chunk_size=2000):
         household = payout.household
         head = household.head
@@ -128,7 +136,8 @@ def _headers(netted: bool) -> list[str]:
 def _lines(run: DistributionRun, payer: Organisation) -> Iterator[tuple[list, PaymentRow]]:
     netted = bool(run.replaces_id)
     number = 0
-    for row in payment_rows(run=run, payer=payer):
+    # A line this payer has marked paid is not in the batch again: no line can be paid twice.
+    for row in payment_rows(run=run, payer=payer, unpaid_only=True):
         if row.net_fen <= 0:
             continue
         number += 1

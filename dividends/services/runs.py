@@ -10,7 +10,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,15 +49,16 @@ def create_run(*, user: User, policy: DistributionPolicy, replaces: Distribution
         )
     if replaces is not None and not hasattr(replaces, "reversal"):
         raise ValidationError(_("Only a reversed run can be corrected by a new run."))
+    already_prepared = ValidationError(
+        _("A %(year)s run is already being prepared; continue with that one.") % {"year": policy.year}
+    )
     if DistributionRun.objects.filter(
         company=company,
         year=policy.year,
         kind=DistributionRun.Kind.REGULAR,
         status__in=[Status.DRAFT, Status.COMPUTING, Status.COMPUTED, Status.FAILED, Status.NOTICE],
     ).exists():
-        raise ValidationError(
-            _("A %(year)s run is already being prepared; continue with that one.") % {"year": policy.year}
-        )
+        raise already_prepared
     if replaces is None:
         replaces = (
             DistributionRun.objects.filter(
@@ -66,9 +67,17 @@ def create_run(*, user: User, policy: DistributionPolicy, replaces: Distribution
             .order_by("-pk")
             .first()
         )
-    return DistributionRun.objects.create(
-        company=company, year=policy.year, policy=policy, created_by=user, replaces=replaces
-    )
+    try:
+        # A second submit at the same moment passes the check above before the first commits; the
+        # database's one-open-run constraint then refuses it, and it gets the same answer.
+        with transaction.atomic():
+            return DistributionRun.objects.create(
+                company=company, year=policy.year, policy=policy, created_by=user, replaces=replaces
+            )
+    except IntegrityError as error:
+        if "run_one_open_regular_run_per_year" not in str(error):
+            raise
+        raise already_prepared from error
 
 
 @transaction.atomic

@@ -247,3 +247,27 @@ def test_the_gini_formula_equals_the_mean_absolute_difference(amounts):
     assert gini(amounts) == Fraction(pairs, 2 * n * total)
     assert lorenz(amounts, Fraction(1)) == 1 and lorenz(amounts, Fraction(0)) == 0
     assert lorenz(amounts, Fraction(2, 5)) <= Fraction(2, 5)
+
+
+def test_a_contract_and_its_renewal_in_one_year_transfer_their_parcel_once(small_case, township_client, company):
+    """The demo's GT01 counted 241.2 mu in 2024 for parcels of 225 mu: renewals were added to their contracts."""
+    household = Household.objects.get(code="A01-002")
+    parcel = Parcel.objects.create(
+        code="P-A01-002", association=household.association, area_mu=D("8"), contract_household=household
+    )
+    first = land.draft_contract(
+        number="HT-A01-002",
+        household=household,
+        transferee=company,
+        start_date=date(2019, 7, 1),
+        end_date=date(2024, 6, 30),
+        rent_per_mu_fen=60000,
+        parcels=[(parcel, D("8"))],
+    )
+    land.sign_contract(contract=first, signed_on=date(2019, 7, 1))
+    renewal = land.renew_contract(contract=first, number="HT-A01-002-XQ", end_date=date(2034, 6, 30))
+    land.sign_contract(contract=renewal, signed_on=date(2024, 6, 1))
+    a01, _a02 = report(township_client)["associations"]
+    assert a01["area_transferred_mu"] == "20.5000"  # 12.5 + 8, not 12.5 + 8 + 8
+    assert report(township_client)["township"]["area_transferred_mu"] == "20.5000"
+    assert report(township_client, 2025)["associations"][0]["area_transferred_mu"] == "20.5000"

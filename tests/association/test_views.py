@@ -347,3 +347,28 @@ def test_expiring_certificates_are_flagged(client, association_staff, pear_assoc
     html = client.get(reverse("association:cultivar-list")).content.decode()
     assert html.count('<span class="flag-expiring">⚠ 即将到期</span>') == 1
     assert html.count('<span class="flag-expired">已过期</span>') == 2
+
+
+def test_the_processing_totals_count_each_batch_once_and_show_litres_to_a_tenth(
+    client, association_staff, substandard_lot, pear_association
+):
+    """Three sales of one batch once tripled its fruit and litres in the totals (batches joined to sales)."""
+    batch = services.record_processing_batch(
+        association=pear_association,
+        product="vinegar",
+        processed_on=date(2024, 12, 5),
+        output_litres=Decimal("4320.5"),
+        draws=[(substandard_lot, 6_000)],
+    )
+    for litres, fen in ((Decimal("100.2"), 150_000), (Decimal("200"), 300_000), (Decimal("1000.1"), 1_500_000)):
+        services.record_product_sale(
+            batch=batch, sold_on=date(2025, 1, 10), litres=litres, amount_fen=fen, buyer="超市"
+        )
+    client.force_login(association_staff)
+    html = client.get(reverse("association:batch-list")).content.decode()
+    summary = html.split("<tfoot>")[0]
+    assert '<td class="money">6,000</td><td class="money">4,320.5</td><td class="money">¥19,500.00</td>' in summary
+    assert "18,000" not in html and "12,961.5" not in html
+    # The batch's own row: litres to a tenth with thousands, never a raw decimal.
+    assert '<td class="money">4,320.5</td><td class="money">0.720</td><td class="money">1,300.3</td>' in html
+    assert "0000" not in html.split("<h2>")[1]

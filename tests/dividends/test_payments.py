@@ -179,3 +179,33 @@ def test_confirming_the_company_batch_records_the_rent_in_the_land_schedule(appe
             if row.year == 2024
         )
         assert (year_2024.amount_fen, year_2024.paid_fen) == (rent_fen, rent_fen)
+
+
+def test_a_batch_exported_after_some_lines_are_marked_paid_leaves_those_lines_out(
+    appendix, approved, accountant, village_official_a
+):
+    company = appendix.company
+    one = approved.payouts.get(household__code="A02-002")
+    services.mark_paid(
+        user=accountant, run=approved, payer=company, paid_on=date(2025, 2, 1), bank_reference="ONE-1", payouts=[one.pk]
+    )
+    content = services.export_payment_batch(user=accountant, run=approved, payer=company, file_format="csv")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert [row[1] for row in rows[1:]] == ["A01-001", "A01-002", "A02-001"]
+    assert [row[0] for row in rows[1:]] == ["1", "2", "3"]
+    # The association's batch is its own: A02-002's share dividend is still A02's to pay.
+    services.mark_paid(
+        user=village_official_a,
+        run=approved,
+        payer=appendix.associations["A01"],
+        paid_on=date(2025, 2, 2),
+        bank_reference="A01-ALL",
+    )
+    content = services.export_payment_batch(
+        user=village_official_a, run=approved, payer=appendix.associations["A01"], file_format="xlsx"
+    )
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet.max_row == 1  # the headers alone: every A01 line is paid
+    services.mark_paid(user=accountant, run=approved, payer=company, paid_on=date(2025, 2, 3), bank_reference="ALL")
+    content = services.export_payment_batch(user=accountant, run=approved, payer=company, file_format="csv")
+    assert len(list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))) == 1

@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.core.management import call_command
 from django.db.models import F
 
-from collective.models import Household, Organisation
+from collective.models import Household, Organisation, User
+from dividends.reports import annual_report
 from land import services
 from land.models import ContractParcel, LabourRecord, LandTransferContract, RentPayment
 
@@ -28,6 +29,16 @@ def test_the_demo_transfers_exactly_1897_5_mu_to_xinglv_in_2024(db):
         binding=True, contract__transferee=company, start_date__lte=date(2024, 12, 31), end_date__gte=date(2024, 12, 31)
     )
     assert sum(line.area_mu for line in in_force_at_year_end) == Decimal("1897.5")
+
+    # The annual report counts the same distinct parcels: a renewal does not transfer its land twice.
+    report = annual_report(user=User.objects.get(username="township"), year=2024)
+    assert report["township"]["area_transferred_mu"] == Decimal("1897.5")
+    by_association = {}
+    for line in lines:
+        by_association.setdefault(line.association_id, {})[line.parcel_code] = line.area_mu
+    assert {row["association_id"]: row["area_transferred_mu"] for row in report["associations"]} == {
+        association_id: sum(parcels.values()) for association_id, parcels in by_association.items()
+    }
 
     # Across the nine associations, some terms starting or ending in mid-2024, one escalation.
     assert len({line.association_id for line in lines}) == 9
