@@ -546,6 +546,7 @@ def notice(request, pk: int, association_pk: int):
             "collective": collective,
             "totals": totals,
             "notes": [_note_text(note) for note in run.notes],
+            "part_names": PayoutPart.Part.labels,
         },
     )
 
