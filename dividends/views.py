@@ -171,7 +171,9 @@ def ledger_import(request):
 def income_statement(request):
     _need(request, "dividends.view_ledger")
     organisations = forms.organisations_for(request.user)
-    initial = {"year": timezone.localdate().year - 1, "organisation": organisations.first()}
+    # It opens on the user's own organisation (the accountant's company), else the first they may read.
+    own = organisations.filter(pk=request.user.organisation_id).first()
+    initial = {"year": timezone.localdate().year - 1, "organisation": own or organisations.first()}
     form = forms.StatementFilterForm(request.GET or initial, user=request.user)
     statement = None
     if form.is_valid():

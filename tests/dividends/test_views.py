@@ -173,3 +173,12 @@ def test_every_page_renders_for_each_official(
     client.force_login(township_official)
     assert client.get(reverse("dividends:policy-create")).status_code == 403
     assert client.get(reverse("dividends:ledger-create")).status_code == 403
+
+
+def test_the_income_statement_opens_on_the_accountants_own_company(client, appendix, accountant):
+    """It once opened on the first organisation by name (甘田村), not on the company the accountant keeps."""
+    client.force_login(accountant)
+    response = client.get(reverse("dividends:income-statement"))
+    assert response.status_code == 200
+    assert response.context["form"]["organisation"].value() == accountant.organisation_id
+    assert response.context["statement"] is not None
