@@ -439,6 +439,17 @@ class DistributionRun(models.Model):
         return self.status in self.PUBLISHED_STATUSES
 
     @property
+    def is_waiting_for_worker(self) -> bool:
+        """Computing, and nothing has moved for a while: no Celery worker has taken its next step.
+
+        With a worker, each step moves progressed_at within seconds; the embedded mode computes in the
+        request, so a run there is never seen waiting.
+        """
+        if self.status != self.Status.COMPUTING or settings.CELERY_TASK_ALWAYS_EAGER or not self.progressed_at:
+            return False
+        return timezone.now() - self.progressed_at > timedelta(seconds=settings.DIVIDENDS_WORKER_WAIT_SECONDS)
+
+    @property
     def progress_percent(self) -> int:
         if self.status != self.Status.COMPUTING:
             return 100 if self.computed_at else 0

@@ -399,7 +399,20 @@ def _step(request, pk: int, action, success: str, **kwargs):
 @require_POST
 def run_compute(request, pk: int):
     _need(request, "dividends.compute_run")
-    return _step(request, pk, services.start_computation, _("The run is computing."))
+    run = _visible_run(request, pk)
+    try:
+        run = services.start_computation(user=request.user, run=run)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+        return redirect("dividends:run-detail", pk=pk)
+    # In the embedded mode the run is computed (or failed) by now: say so, not that it is computing.
+    run.refresh_from_db()
+    if run.status == DistributionRun.Status.COMPUTING:
+        messages.success(request, _("The run is computing."))
+    elif run.status != DistributionRun.Status.FAILED:
+        messages.success(request, _("The run is computed."))
+    return redirect("dividends:run-detail", pk=pk)
 
 
 @require_POST
