@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PYTEST_ARGS ?=
+# The address `make run` serves on: `make run PORT=8001`, or PORT=8001 in the environment.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 SYSTEM_PACKAGES := gettext chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 .PHONY: setup system-deps run worker beat test lint messages bench clean
@@ -33,8 +36,8 @@ setup: system-deps $(VENV)/.installed node_modules/.installed
 run: setup
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) load_gantian_demo
-	@echo "Gantian runs on http://127.0.0.1:8000 (Ctrl-C to stop)."
-	$(MANAGE) runserver 127.0.0.1:8000
+	@echo "Gantian runs on http://$(HOST):$(PORT) (Ctrl-C to stop)."
+	$(MANAGE) runserver $(HOST):$(PORT)
 
 worker: setup
 	$(VENV)/bin/celery -A config worker --loglevel=INFO

@@ -170,8 +170,8 @@ class DrawForm(forms.Form):
         super().__init__(*args, **kwargs)
         if lots is not None:
             self.fields["lot"].queryset = lots
-        self.fields["lot"].label_from_instance = lambda lot: (
-            f"{lot.code} · {lot.cultivar} · {lot.remaining_kg:,} kg · {lot.grower.name}"
+        self.fields["lot"].label_from_instance = lambda lot: " · ".join(
+            [lot.code, str(lot.cultivar), _("%(value)s kg") % {"value": f"{lot.remaining_kg:,}"}, lot.grower.name]
         )
 
     def clean(self):

@@ -14,6 +14,10 @@ from collective.resident_id import validate_id_number
 from collective.services import id_number_in_use, member_elsewhere, member_elsewhere_message
 from collective.spreadsheets import SpreadsheetField
 
+# Django 6.1's empty choice of a select (django.db.models.fields.BLANK_CHOICE_LABEL) has no Chinese
+# in Django's own catalogue: naming it here puts it in ours, so no dropdown shows English.
+BLANK_CHOICE_LABEL = _("- Select an option -")
+
 
 class LoginForm(AuthenticationForm):
     """The login form; farmers log in with their phone number as user name."""

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
 from collective.crypto import keyed_hash
@@ -581,11 +582,28 @@ def _write_roster(
 # --- Spreadsheets out ---------------------------------------------------------------------------
 
 
+# Columns whose digits Excel would otherwise turn into a number and round (18-digit IDs, bank accounts).
+TEXT_COLUMNS = ("id_number", "bank_account")
+TEMPLATE_ROWS = 1000
+
+
 def template_workbook(*, share_types: Sequence[ShareType]) -> Workbook:
-    """Return the import template: the headers, and a sheet that explains each column."""
-    workbook = Workbook(write_only=True)
-    roster = workbook.create_sheet(gettext("Roster"))
+    """Return the import template: the headers, and a sheet that explains each column.
+
+    The ID and bank columns are formatted as text ("@"), as the instructions ask, both as the column's
+    style and on the first rows' cells, so what is typed or pasted there keeps every digit.
+    """
+    workbook = Workbook()
+    roster = workbook.active
+    roster.title = gettext("Roster")
     roster.append([column.header for column in COLUMNS] + [t.name for t in share_types if not t.is_collective])
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        roster.column_dimensions[letter].width = 22 if column.key in TEXT_COLUMNS else 14
+        if column.key in TEXT_COLUMNS:
+            roster.column_dimensions[letter].number_format = "@"
+            for row in range(2, TEMPLATE_ROWS + 2):
+                roster.cell(row=row, column=index).number_format = "@"
     notes = workbook.create_sheet(gettext("Instructions"))
     notes.append([gettext("Column"), gettext("Required"), gettext("What to enter")])
     for column in COLUMNS:

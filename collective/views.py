@@ -1,9 +1,10 @@
 import re
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import rules
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -128,9 +129,20 @@ def home(request):
 @login_not_required
 @require_GET
 def health(request):
-    """Report that the app and its database answer, and when the worker last ran (for probes)."""
-    beats = {beat.name: beat.seen_at.isoformat() for beat in Heartbeat.objects.all()}
-    return JsonResponse({"status": "ok", "heartbeats": beats})
+    """Report that the app and its database answer, and when the worker and beat last ran (for probes).
+
+    With a broker (the PostgreSQL/Redis mode) a missing or stale worker or beat heartbeat is not ok
+    (503): runs would wait for ever. The embedded mode runs tasks in-process and needs neither.
+    """
+    seen = {beat.name: beat.seen_at for beat in Heartbeat.objects.all()}
+    body: dict = {"status": "ok", "heartbeats": {name: at.isoformat() for name, at in seen.items()}}
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        oldest = timezone.now() - timedelta(seconds=settings.HEARTBEAT_MAX_AGE_SECONDS)
+        missing = [name for name in ("worker", "beat") if name not in seen or seen[name] < oldest]
+        if missing:
+            body.update(status="not ok", missing=missing)
+            return JsonResponse(body, status=503)
+    return JsonResponse(body)
 
 
 # --- The registry pages: households, members, shares ------------------------------------------------

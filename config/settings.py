@@ -224,6 +224,11 @@ DIVIDENDS_MAX_MEMBER_DIVIDEND_RATE = env.decimal("DIVIDENDS_MAX_MEMBER_DIVIDEND_
 DIVIDENDS_MIN_NOTICE_DAYS = env.int("DIVIDENDS_MIN_NOTICE_DAYS", 7)
 # Holders per chunk task: a chunk takes seconds, and a million households make a flat group of ~50 tasks.
 DIVIDENDS_CHUNK_HOUSEHOLDS = env.int("DIVIDENDS_CHUNK_HOUSEHOLDS", 20000)
+# A computing run whose steps have not moved for this long says it is waiting for a worker.
+DIVIDENDS_WORKER_WAIT_SECONDS = env.int("DIVIDENDS_WORKER_WAIT_SECONDS", 30)
+# /health/ is not ok when the worker or beat has not recorded a heartbeat for this long (the beat
+# schedules one every 5 minutes, and a worker records it; not checked in the embedded mode).
+HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", 15 * 60)
 
 REST_FRAMEWORK = {
     # The API key first: a request without credentials then gets 401 with an `Api-Key` challenge.

@@ -446,6 +446,17 @@ class DistributionRun(models.Model):
         return self.status in self.PUBLISHED_STATUSES
 
     @property
+    def is_waiting_for_worker(self) -> bool:
+        """Computing, and nothing has moved for a while: no Celery worker has taken its next step.
+
+        With a worker, each step moves progressed_at within seconds; the embedded mode computes in the
+        request, so a run there is never seen waiting.
+        """
+        if self.status != self.Status.COMPUTING or settings.CELERY_TASK_ALWAYS_EAGER or not self.progressed_at:
+            return False
+        return timezone.now() - self.progressed_at > timedelta(seconds=settings.DIVIDENDS_WORKER_WAIT_SECONDS)
+
+    @property
     def progress_percent(self) -> int:
         if self.status != self.Status.COMPUTING:
             return 100 if self.computed_at else 0
@@ -683,6 +694,7 @@ class PayoutPart(models.Model):
     collective-share line: a line of its pool paid to the association, not a payout.
     """
 
+    # The names of a household's four parts, the same on every page, PDF and API: 租金、土地分红、股金分红、薪金.
     class Part(models.TextChoices):
         RENT = engine.RENT, _("Rent")
         LAND_DIVIDEND = engine.LAND_DIVIDEND, _("Land dividend")
@@ -753,6 +765,20 @@ class PayoutQuerySet(models.QuerySet):
         if not text:
             return self
         return self.filter(household__code__icontains=text)
+
+
+# Each part and the attribute that holds it in fen, on a payout and on a statement, in the order shown.
+PART_FIELDS = {
+    PayoutPart.Part.RENT: "rent_fen",
+    PayoutPart.Part.LAND_DIVIDEND: "land_dividend_fen",
+    PayoutPart.Part.SHARE_DIVIDEND: "share_dividend_fen",
+    PayoutPart.Part.WAGES: "wage_fen",
+}
+
+
+def payout_parts(source) -> list[tuple[str, str, int]]:
+    """(key, name, fen) of each part of a payout or statement: 租金、土地分红、股金分红、薪金."""
+    return [(part.value, part.label, getattr(source, field)) for part, field in PART_FIELDS.items()]
 
 
 class Payout(models.Model):
@@ -841,8 +867,12 @@ class Payout(models.Model):
 
     @property
     def dividends_fen(self) -> int:
-        """股金: land dividend plus share dividend."""
+        """Land dividend plus share dividend."""
         return self.land_dividend_fen + self.share_dividend_fen
+
+    @property
+    def parts(self) -> list[tuple[str, str, int]]:
+        return payout_parts(self)
 
     @property
     def company_part_fen(self) -> int:

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from collective.serializers import MuField, QuantityField, YuanField
-from dividends.models import DistributionPolicy, DistributionRun, LedgerEntry, Objection, Payout, Pool
+from dividends.models import DistributionPolicy, DistributionRun, LedgerEntry, Objection, Payout, PayoutPart, Pool
 
 RATE = {"decimal_places": 6}
 
@@ -220,10 +220,10 @@ class PayoutSerializer(serializers.ModelSerializer):
     year = serializers.IntegerField(read_only=True)
     household_code = serializers.CharField(read_only=True)
     association_code = serializers.CharField(read_only=True)
-    rent = YuanField(source="rent_fen")
-    land_dividend = YuanField(source="land_dividend_fen")
-    share_dividend = YuanField(source="share_dividend_fen")
-    wage = YuanField(source="wage_fen")
+    rent = YuanField(source="rent_fen", label=PayoutPart.Part.RENT.label)
+    land_dividend = YuanField(source="land_dividend_fen", label=PayoutPart.Part.LAND_DIVIDEND.label)
+    share_dividend = YuanField(source="share_dividend_fen", label=PayoutPart.Part.SHARE_DIVIDEND.label)
+    wage = YuanField(source="wage_fen", label=PayoutPart.Part.WAGES.label)
     total = YuanField(source="total_fen")
     paid_on = serializers.DateField(read_only=True, allow_null=True)
 

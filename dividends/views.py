@@ -159,7 +159,9 @@ def ledger_import(request):
 def income_statement(request):
     _need(request, "dividends.view_ledger")
     organisations = forms.organisations_for(request.user)
-    initial = {"year": timezone.localdate().year - 1, "organisation": organisations.first()}
+    # It opens on the user's own organisation (the accountant's company), else the first they may read.
+    own = organisations.filter(pk=request.user.organisation_id).first()
+    initial = {"year": timezone.localdate().year - 1, "organisation": own or organisations.first()}
     form = forms.StatementFilterForm(request.GET or initial, user=request.user)
     statement = None
     if form.is_valid():
@@ -389,7 +391,20 @@ def _step(request, pk: int, action, success: str, **kwargs):
 @require_POST
 def run_compute(request, pk: int):
     _need(request, "dividends.compute_run")
-    return _step(request, pk, services.start_computation, _("The run is computing."))
+    run = _visible_run(request, pk)
+    try:
+        run = services.start_computation(user=request.user, run=run)
+    except ValidationError as error:
+        for message in _errors(error):
+            messages.error(request, message)
+        return redirect("dividends:run-detail", pk=pk)
+    # In the embedded mode the run is computed (or failed) by now: say so, not that it is computing.
+    run.refresh_from_db()
+    if run.status == DistributionRun.Status.COMPUTING:
+        messages.success(request, _("The run is computing."))
+    elif run.status != DistributionRun.Status.FAILED:
+        messages.success(request, _("The run is computed."))
+    return redirect("dividends:run-detail", pk=pk)
 
 
 @require_POST
@@ -538,6 +553,7 @@ def notice(request, pk: int, association_pk: int):
             "collective": collective,
             "totals": totals,
             "notes": [_note_text(note) for note in run.notes],
+            "part_names": PayoutPart.Part.labels,
         },
     )
 

@@ -34,7 +34,7 @@ from collective.rules import is_farmer
 from collective.services import household_holdings
 from dividends import engine
 from dividends import services as dividends
-from dividends.models import DistributionRun, NoticeRead, Objection, Payout, Pool
+from dividends.models import DistributionRun, NoticeRead, Objection, Payout, PayoutPart, Pool
 from dividends.services.statements import HouseholdStatement, StatementRun
 from land import services as land
 from land.models import LandTransferContract, RentAllocation
@@ -90,12 +90,12 @@ def _payout_years(user: User, household: Household) -> list[int]:
     )
 
 
-# --- Home: the year's three incomes and why -------------------------------------------------------------
+# --- Home: the year's four parts and why -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Income:
-    """One of the farmer's three incomes in a year: rent 租金, dividends 股金 or wages 薪金."""
+    """One of the four parts of the farmer's year: 租金、土地分红、股金分红 or 薪金 (PayoutPart.Part)."""
 
     key: str
     label: str
@@ -144,31 +144,33 @@ def _join_sentences(sentences) -> str:
     return "".join(text if text.endswith("。") else f"{text} " for text in sentences).strip()
 
 
-def _dividends_why(statement: HouseholdStatement, entries: list[StatementRun]) -> str:
-    sentences = []
-    for entry in entries:
-        if entry.share and entry.share.amount_fen:
-            sentences.append(
-                _(
-                    "Your household's %(weight)s shares of the %(total)s shares in %(association)s "
-                    "share its pool of %(pool)s."
-                )
-                % {
-                    "weight": amount(entry.share.weight),
-                    "total": amount(entry.share.pool_weight),
-                    "association": entry.share.association.name,
-                    "pool": format_yuan(entry.share.pool_fen),
-                }
-            )
-        if entry.land_dividend_fen:
-            sentences.append(
-                _("Your transferred land earned a part of the company's land profit (the land dividend, 分红).")
-            )
+def _no_dividend(statement: HouseholdStatement, entries: list[StatementRun]) -> str:
+    notes = [note for entry in entries for note in entry.notes]
+    if notes:
+        return notes[0]
+    return _("Your household had no dividend in %(year)s.") % {"year": statement.year}
+
+
+def _land_dividend_why(statement: HouseholdStatement, entries: list[StatementRun]) -> str:
+    if not any(entry.land_dividend_fen for entry in entries):
+        return _no_dividend(statement, entries)
+    return _("Your transferred land earned a part of the company's land profit (the land dividend, 分红).")
+
+
+def _share_dividend_why(statement: HouseholdStatement, entries: list[StatementRun]) -> str:
+    sentences = [
+        _("Your household's %(weight)s shares of the %(total)s shares in %(association)s share its pool of %(pool)s.")
+        % {
+            "weight": amount(entry.share.weight),
+            "total": amount(entry.share.pool_weight),
+            "association": entry.share.association.name,
+            "pool": format_yuan(entry.share.pool_fen),
+        }
+        for entry in entries
+        if entry.share and entry.share.amount_fen
+    ]
     if not sentences:
-        notes = [note for entry in entries for note in entry.notes]
-        if notes:
-            return notes[0]
-        return _("Your household had no dividend in %(year)s.") % {"year": statement.year}
+        return _no_dividend(statement, entries)
     return _join_sentences(dict.fromkeys(sentences))
 
 
@@ -185,15 +187,19 @@ def _wages_why(statement: HouseholdStatement, entries: list[StatementRun]) -> st
 
 
 def year_summary(*, year: int, label: str, statement: HouseholdStatement) -> YearSummary:
-    """The household's year in three incomes, each with one sentence of why (from the published runs)."""
+    """The household's year in its four parts, each with a sentence of why (from the published runs)."""
     summary = YearSummary(year=year, statement=statement, label=label)
     if not statement.runs:
         return summary
     entries = _regular_entries(statement) or statement.runs
+    why = {
+        PayoutPart.Part.RENT: _rent_why,
+        PayoutPart.Part.LAND_DIVIDEND: _land_dividend_why,
+        PayoutPart.Part.SHARE_DIVIDEND: _share_dividend_why,
+        PayoutPart.Part.WAGES: _wages_why,
+    }
     summary.incomes = [
-        Income("rent", _("Rent (租金)"), statement.rent_fen, _rent_why(statement, entries)),
-        Income("dividends", _("Dividends (股金)"), statement.dividends_fen, _dividends_why(statement, entries)),
-        Income("wages", _("Wages (薪金)"), statement.wage_fen, _wages_why(statement, entries)),
+        Income(key, name, fen, why[PayoutPart.Part(key)](statement, entries)) for key, name, fen in statement.parts
     ]
     return summary
 

@@ -16,7 +16,16 @@ from django.utils.translation import gettext as _
 
 from collective.models import Household, Organisation, ShareType
 from dividends import engine
-from dividends.models import DistributionRun, Payout, PayoutPart, Pool, RunContractLine, RunHolding, RunLabourLine
+from dividends.models import (
+    DistributionRun,
+    Payout,
+    PayoutPart,
+    Pool,
+    RunContractLine,
+    RunHolding,
+    RunLabourLine,
+    payout_parts,
+)
 
 
 @dataclass(frozen=True)
@@ -142,8 +151,12 @@ class HouseholdStatement:
 
     @property
     def dividends_fen(self) -> int:
-        """股金: land dividend plus share dividend."""
+        """Land dividend plus share dividend."""
         return self.land_dividend_fen + self.share_dividend_fen
+
+    @property
+    def parts(self) -> list[tuple[str, str, int]]:
+        return payout_parts(self)
 
     @property
     def wage_fen(self) -> int:

@@ -249,3 +249,19 @@ def test_the_templates_have_the_chinese_headers_and_the_share_types(association_
     content = template_csv(share_types=list(share_types.values()))
     assert content.startswith(codecs.BOM_UTF8)
     assert content.decode("utf-8-sig").strip() == ",".join([*HEADERS, "人口股", "劳龄股"])
+
+
+def test_the_template_formats_the_id_and_bank_columns_as_text(share_types):
+    """Its own instructions ask for text: an 18-digit ID typed into a General cell loses its last digits."""
+    buffer = io.BytesIO()
+    template_workbook(share_types=list(share_types.values())).save(buffer)
+    buffer.seek(0)
+    sheet = openpyxl.load_workbook(buffer).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    for title in ("身份证号", "银行账号"):
+        letter = openpyxl.utils.get_column_letter(header.index(title) + 1)
+        assert sheet.column_dimensions[letter].number_format == "@"
+        assert sheet[f"{letter}2"].number_format == "@"
+        assert sheet[f"{letter}500"].number_format == "@"
+    name_letter = openpyxl.utils.get_column_letter(header.index("姓名") + 1)
+    assert sheet[f"{name_letter}2"].number_format == "General"

@@ -393,3 +393,11 @@ def test_the_page_query_count_does_not_grow_with_the_households(
     assert response.status_code == 200
     if url_name == "collective:registry":
         assert response.context["holder_count"] == 30
+
+
+def test_the_share_type_list_names_its_name_column_as_a_things_name(client, village_official_a, share_types):
+    """A share type has a 名称, not a person's 姓名."""
+    client.force_login(village_official_a)
+    html = client.get(reverse("collective:share-type-list")).content.decode()
+    assert "<th>名称</th>" in html
+    assert "姓名" not in html

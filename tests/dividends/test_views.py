@@ -1,6 +1,6 @@
 """The pages: each role sees what it may, another association's ids give 404, the progress bar polls."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -179,3 +179,41 @@ def test_every_page_renders_for_each_official(
     client.force_login(township_official)
     assert client.get(reverse("dividends:policy-create")).status_code == 403
     assert client.get(reverse("dividends:ledger-create")).status_code == 403
+
+
+def test_the_income_statement_opens_on_the_accountants_own_company(client, appendix, accountant):
+    """It once opened on the first organisation by name (甘田村), not on the company the accountant keeps."""
+    client.force_login(accountant)
+    response = client.get(reverse("dividends:income-statement"))
+    assert response.status_code == 200
+    assert response.context["form"]["organisation"].value() == accountant.organisation_id
+    assert response.context["statement"] is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_mode_says_computed_once_the_run_is_computed(client, appendix, accountant):
+    """In-process the run is computed within the request: no stale "正在计算收益分配。" beside "已计算"."""
+    run = services.create_run(user=accountant, policy=appendix.policy)
+    client.force_login(accountant)
+    response = client.post(reverse("dividends:run-compute", args=[run.pk]), follow=True)
+    run.refresh_from_db()
+    assert run.status == DistributionRun.Status.COMPUTED
+    assert [str(message) for message in response.context["messages"]] == ["收益分配已计算完成。"]
+    assert "正在计算收益分配。" not in response.content.decode()
+
+
+def test_a_run_no_worker_takes_says_it_is_waiting_for_a_worker(client, appendix, accountant, settings):
+    """With a broker and no worker, a run said "计算中…" for ever: after a while it says what it waits for."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    run = services.create_run(user=accountant, policy=appendix.policy)
+    started = timezone.now()
+    DistributionRun.objects.filter(pk=run.pk).update(status=DistributionRun.Status.COMPUTING, progressed_at=started)
+    client.force_login(accountant)
+    url = reverse("dividends:run-progress", args=[run.pk])
+    assert "正在等待后台任务进程" not in client.get(url).content.decode()
+    DistributionRun.objects.filter(pk=run.pk).update(progressed_at=started - timedelta(minutes=2))
+    content = client.get(url).content.decode()
+    assert "正在等待后台任务进程" in content
+    assert 'hx-trigger="every 1s"' in content  # it goes on polling, and moves on once a worker runs
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert "正在等待后台任务进程" not in client.get(url).content.decode()

@@ -1,6 +1,8 @@
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from collective.models import Heartbeat
 from collective.tasks import record_heartbeat_task
@@ -41,3 +43,25 @@ def test_health_reports_the_last_heartbeat(client, db):
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert "worker" in response.json()["heartbeats"]
+
+
+def test_health_is_not_ok_without_worker_and_beat_heartbeats_when_a_broker_is_used(client, db, settings):
+    """It answered ok with no heartbeat at all: in the PostgreSQL/Redis mode runs would wait for ever."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["status"] == "not ok"
+    assert response.json()["missing"] == ["worker", "beat"]
+    Heartbeat.objects.create(name="beat", seen_at=timezone.now() - timedelta(hours=1))
+    assert client.get("/health/").json()["missing"] == ["worker", "beat"]  # a stale beat is missing too
+    record_heartbeat_task("beat")  # what beat schedules every 5 minutes, run by a worker
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_health_stays_ok_without_heartbeats_in_the_embedded_mode(client, db, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"

@@ -1,39 +1,14 @@
 """The printable contract: a real PDF in Chinese that names the contract."""
 
-import re
-import shutil
-import subprocess
-import zlib
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from land import services
-
-
-def pdf_text(pdf: bytes) -> str:
-    """Return the PDF's text with pdftotext when poppler is installed, else its decompressed objects.
-
-    The objects hold the document information (title, keywords), so the contract number is found
-    either way; the body text is only readable through pdftotext (the glyphs are subset fonts).
-    """
-    if shutil.which("pdftotext"):
-        return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-    parts = []
-    for match in re.finditer(rb"stream\r?\n", pdf):
-        end = pdf.find(b"endstream", match.end())
-        try:
-            data = zlib.decompress(pdf[match.end() : end].rstrip(b"\r\n"))
-        except zlib.error:
-            continue
-        text = data.decode("latin-1")
-        text += "".join(
-            bytes.fromhex(hexa).decode("utf-16-be", errors="replace")
-            for hexa in re.findall(r"<feff([0-9a-f]+)>", text, flags=re.IGNORECASE)
-        )
-        parts.append(text)
-    return "\n".join(parts)
+from land.models import Parcel
+from tests.pdf import pdf_pages, pdf_text, squeezed
 
 
 def test_the_contract_pdf_is_a_pdf_that_names_the_contract(make_contract, household_a, parcel_a):
@@ -49,15 +24,32 @@ def test_the_contract_pdf_is_a_pdf_that_names_the_contract(make_contract, househ
     assert len(pdf) > 20_000  # the embedded CJK font subset alone is larger than this
     text = pdf_text(pdf)
     assert "HT-2021-001" in text
-    assert "土地经营权流转合同" in text
-    if shutil.which("pdftotext"):
-        assert "12.5" in text
-        assert "¥600.00" in text
+    assert "土地经营权流转合同" in text  # the title is letter-spaced: read without whitespace, on any machine
+    assert "12.5" in text
+    assert "¥600.00" in text
+
+
+@pytest.mark.parametrize("parcel_count", [1, 2, 3])
+def test_the_signature_block_never_stands_alone_on_the_last_page(make_contract, household_a, parcel_a, parcel_count):
+    """Two or three parcels once pushed the signatures alone onto page 2: the last article goes with them."""
+    parcels = [parcel_a] + [
+        Parcel.objects.create(
+            code=f"P-0{n}",
+            association=household_a.association,
+            area_mu=Decimal(3),
+            contract_household=household_a,
+            contract_right_end=date(2057, 12, 31),
+        )
+        for n in range(2, parcel_count + 1)
+    ]
+    contract = make_contract(household=household_a, parcels=[(parcel, Decimal(1)) for parcel in parcels])
+    pages = [squeezed(page) for page in pdf_pages(services.render_contract_pdf(contract=contract))]
+    assert len(pages) <= 2
+    assert "签字" in pages[-1]
+    assert "第五条变更与终止" in pages[-1]
 
 
 def test_the_rent_steps_of_an_escalating_contract_are_listed(make_contract, household_a, parcel_a):
-    from datetime import date
-
     contract = make_contract(
         household=household_a,
         parcels=[(parcel_a, Decimal(1))],

@@ -12,6 +12,7 @@ from dividends import engine, services
 from dividends.models import DistributionRun, NoticeRead, Payout, Pool
 from land import services as land
 from portal.views import home_years, masked_id_number
+from tests.pdf import pdf_text
 from tests.portal.pages import money_in, run_card, text_of, total_of_year_card, year_card
 
 HOUSEHOLD_PAGES = ["portal:household", "portal:land", "portal:payouts", "portal:notice", "portal:statements"]
@@ -81,7 +82,8 @@ def test_a_farmer_lands_on_the_portal_home(client, farmer_a, in_notice):
 
 def assert_parts(card: str, payout: Payout) -> None:
     assert money_in(card, "part-rent") == format_yuan(payout.rent_fen)
-    assert money_in(card, "part-dividends") == format_yuan(payout.land_dividend_fen + payout.share_dividend_fen)
+    assert money_in(card, "part-land_dividend") == format_yuan(payout.land_dividend_fen)
+    assert money_in(card, "part-share_dividend") == format_yuan(payout.share_dividend_fen)
     assert money_in(card, "part-wages") == format_yuan(payout.wage_fen)
     assert money_in(card, "part-total") == format_yuan(payout.total_fen)
     text = text_of(card)
@@ -111,7 +113,8 @@ def test_amounts_on_every_page_equal_the_payout_lines(client, request, farmer, i
     card = year_card(home, 2024)
     assert total_of_year_card(home, 2024) == format_yuan(payout.total_fen)
     assert money_in(card, "income-rent") == format_yuan(payout.rent_fen)
-    assert money_in(card, "income-dividends") == format_yuan(payout.dividends_fen)
+    assert money_in(card, "income-land_dividend") == format_yuan(payout.land_dividend_fen)
+    assert money_in(card, "income-share_dividend") == format_yuan(payout.share_dividend_fen)
     assert money_in(card, "income-wages") == format_yuan(payout.wage_fen)
 
 
@@ -137,7 +140,8 @@ def test_the_home_gives_this_year_and_last_year_and_the_latest_year_with_money(f
     last = summaries[1]
     assert [(income.key, income.amount_fen) for income in last.incomes] == [
         ("rent", payout.rent_fen),
-        ("dividends", payout.land_dividend_fen + payout.share_dividend_fen),
+        ("land_dividend", payout.land_dividend_fen),
+        ("share_dividend", payout.share_dividend_fen),
         ("wages", 0),
     ]
     assert all(income.why for income in last.incomes)
@@ -274,4 +278,33 @@ def test_the_pages_are_in_english_for_who_asks(client, farmer_a, in_notice):
         html = client.get(reverse(name, kwargs={"household_pk": farmer_a.household_id}), HTTP_ACCEPT_LANGUAGE="en")
         assert 'lang="en"' in html.content.decode(), name
     home = text_of(client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode())
-    assert "My income" in home and "Rent (租金)" in home and "Guaranteed rent for the 12.5 mu" in home
+    assert "My income" in home and "Land dividend" in home and "Guaranteed rent for the 12.5 mu" in home
+
+
+# --- The four parts have one name each, the same everywhere -------------------------------------------------
+
+PART_NAMES = ["租金", "土地分红", "股金分红", "薪金"]
+
+
+def test_the_four_parts_have_the_same_names_on_every_page_and_file(client, farmer_a, accountant, in_notice):
+    """The farmer's "股金" once held the land dividend too: each part is named as the statement names it."""
+    client.force_login(farmer_a)
+    household = farmer_a.household_id
+    pages = {
+        "home": client.get(reverse("home")),
+        "payouts": client.get(reverse("portal:payouts", kwargs={"household_pk": household})),
+        "notice": client.get(reverse("portal:notice", kwargs={"household_pk": household})),
+    }
+    pdf = client.get(reverse("portal:statement-pdf", kwargs={"household_pk": household, "year": 2024})).content
+    client.force_login(accountant)
+    association = farmer_a.household.association_id
+    pages["run notice"] = client.get(reverse("dividends:notice", args=[in_notice.pk, association]))
+    for name, response in pages.items():
+        text = text_of(response.content.decode())
+        assert all(part in text for part in PART_NAMES), name
+        assert "股金" not in text.replace("股金分红", ""), name
+    assert all(part in pdf_text(pdf) for part in PART_NAMES)
+    from dividends.serializers import PayoutSerializer
+
+    fields = PayoutSerializer().fields
+    assert [str(fields[key].label) for key in ("rent", "land_dividend", "share_dividend", "wage")] == PART_NAMES
