@@ -7,3 +7,13 @@ def record_heartbeat_task(name: str = "worker") -> None:
     from collective.services import record_heartbeat
 
     record_heartbeat(name=name)
+
+
+@shared_task(name="collective.backup")
+def backup_task() -> str:
+    """The daily backup on beat: a new archive, then the ones older than BACKUP_KEEP_DAYS go."""
+    from collective.backup import make_backup, prune_backups
+
+    path = make_backup()
+    prune_backups()
+    return str(path)

@@ -190,6 +190,12 @@ else:
     PII_ENCRYPTION_KEY = env.str("PII_ENCRYPTION_KEY")
     PII_HASH_KEY = env.str("PII_HASH_KEY")
 
+# Backups (manage.py backup / restore, and daily on beat): archives are encrypted with this Fernet key,
+# kept apart from the backups. Without it the commands refuse to run. docs/operations.md.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", "")
+BACKUP_DIR = env.path("BACKUP_DIR", BASE_DIR / "backups")
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", 14)
+
 # Security. Behind a proxy that terminates TLS and sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -237,6 +243,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "collective.record_heartbeat", "schedule": 300.0, "args": ["beat"]},
     # Daily at 01:30 (https://crontab.guru/#30_1_*_*_*): contract statuses, expiring contracts, overdue rent.
     "land-reminders": {"task": "land.mark_reminders", "schedule": crontab(hour=1, minute=30)},
+    # Daily at 02:30 (https://crontab.guru/#30_2_*_*_*): an encrypted backup, older ones pruned (docs/operations.md).
+    "backup": {"task": "collective.backup", "schedule": crontab(hour=2, minute=30)},
     # Every 5 minutes: a distribution run that stopped moving (a lost message) gets its pending step again.
     "resume-stalled-runs": {"task": "dividends.resume_stalled_runs", "schedule": 300.0},
 }
