@@ -141,6 +141,14 @@ class User(AbstractUser):
     def is_farmer(self) -> bool:
         return self.role == self.Role.FARMER
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Who can reveal an ID, export a bank file or approve a run signs in with a second factor.
+
+        Association staff and farmers can do none of these and keep the password alone.
+        """
+        return self.is_superuser or self.role in (self.Role.TOWNSHIP, self.Role.VILLAGE, self.Role.ACCOUNTANT)
+
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> HouseholdQuerySet:
@@ -625,6 +633,32 @@ class PiiReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.field} {self.household} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SecondFactorEvent(models.Model):
+    """What happened to an official's second factor, and who did it: the audit of enrolments and resets."""
+
+    class Kind(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled an authenticator app")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Signed in with a recovery code")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Made new recovery codes")
+        RESET = "reset", _("Second factor reset")
+
+    user = models.ForeignKey(
+        "collective.User", verbose_name=_("user"), on_delete=models.PROTECT, related_name="second_factor_events"
+    )
+    kind = models.CharField(_("event"), max_length=24, choices=Kind)
+    actor = models.ForeignKey("collective.User", verbose_name=_("done by"), on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("second-factor event")
+        verbose_name_plural = _("second-factor events")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} by {self.actor} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class EquityEventQuerySet(models.QuerySet):

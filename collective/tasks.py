@@ -12,3 +12,13 @@ def record_heartbeat_task(name: str = "worker") -> None:
     record_heartbeat(name=name)
     if name != "worker":
         record_heartbeat(name="worker")
+
+
+@shared_task(name="collective.backup")
+def backup_task() -> str:
+    """The daily backup on beat: a new archive, then the ones older than BACKUP_KEEP_DAYS go."""
+    from collective.backup import make_backup, prune_backups
+
+    path = make_backup()
+    prune_backups()
+    return str(path)

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from association.api import ColdStoreViewSet, HarvestTotalViewSet, TrainingCountViewSet
@@ -55,6 +55,7 @@ urlpatterns = [
     *router.urls,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The documentation pages are for people: they take the site's log-in like every page.
-    path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: the CSP refuses inline scripts.
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("redoc/", login_required(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
 ]

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 from environs import Env
 
@@ -47,6 +48,9 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "collective",
     "land",
     "dividends",
@@ -58,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "collective.middleware.SecondFactorRequiredMiddleware",
     "collective.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -130,13 +137,19 @@ PASSWORD_HASHERS = env.list(
         "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     ],
 )
+# The second factor (django-otp): the issuer shown in the authenticator app beside the user name.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", "Gantian")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Lock a user name on one address after repeated failures: a single farmer mistyping cannot
-# lock out everyone who shares the village office's terminal.
+# lock out everyone who shares the village office's terminal. Wider limits on a user name from any
+# address and on an address for any user name stop password spraying (collective/login_limits.py).
+AXES_HANDLER = "collective.login_limits.LoginLimitHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", 5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", 10)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -181,6 +194,12 @@ else:
     PII_ENCRYPTION_KEY = env.str("PII_ENCRYPTION_KEY")
     PII_HASH_KEY = env.str("PII_HASH_KEY")
 
+# Backups (manage.py backup / restore, and daily on beat): archives are encrypted with this Fernet key,
+# kept apart from the backups. Without it the commands refuse to run. docs/operations.md.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", "")
+BACKUP_DIR = env.path("BACKUP_DIR", BASE_DIR / "backups")
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", 14)
+
 # Security. Behind a proxy that terminates TLS and sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -192,6 +211,22 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy, enforced on every response: scripts, styles, fonts and images come from
+# the app itself and nowhere else, and nothing inline runs (no <script> blocks, no on* handlers, no
+# style attributes; page data goes through json_script). data: images are Pico's icons and the
+# second-factor QR code.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 X_FRAME_OPTIONS = "DENY"
 
 # Celery. Without a broker, tasks run in-process (the embedded mode).
@@ -212,6 +247,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "collective.record_heartbeat", "schedule": 300.0, "args": ["beat"]},
     # Daily at 01:30 (https://crontab.guru/#30_1_*_*_*): contract statuses, expiring contracts, overdue rent.
     "land-reminders": {"task": "land.mark_reminders", "schedule": crontab(hour=1, minute=30)},
+    # Daily at 02:30 (https://crontab.guru/#30_2_*_*_*): an encrypted backup, older ones pruned (docs/operations.md).
+    "backup": {"task": "collective.backup", "schedule": crontab(hour=2, minute=30)},
     # Every 5 minutes: a distribution run that stopped moving (a lost message) gets its pending step again.
     "resume-stalled-runs": {"task": "dividends.resume_stalled_runs", "schedule": 300.0},
 }

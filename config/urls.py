@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from collective import second_factor_views
 from collective import views as collective_views
 from portal import views as portal_views
 
@@ -15,6 +16,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", collective_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("second-factor/", second_factor_views.verify, name="second-factor"),
+    path("second-factor/enrol/", second_factor_views.enrol, name="second-factor-enrol"),
+    path("second-factor/recovery-codes/", second_factor_views.recovery_codes, name="second-factor-recovery"),
+    path("second-factor/officials/", second_factor_views.officials, name="second-factor-officials"),
+    path("second-factor/officials/<int:pk>/reset/", second_factor_views.reset, name="second-factor-reset"),
     # Anyone may switch the language, the login page included.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("collective/", include("collective.urls")),

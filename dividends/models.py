@@ -985,3 +985,39 @@ class NoticeRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.run_id} {self.status}"
+
+
+class PaymentExportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PaymentExportQuerySet:
+        """An official sees the exports of the runs they see; a farmer sees none."""
+        if not user.is_authenticated or getattr(user, "is_farmer", False):
+            return self.none()
+        return self.filter(run__in=DistributionRun.objects.visible_to(user))
+
+
+class PaymentExport(models.Model):
+    """A bank batch left the system: who took it, when, of which run and payer, how many accounts.
+
+    A bank file is personal data (names and account numbers): every export is recorded, and only
+    the payer's own role gets the accounts in full (`full_accounts`).
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("exported by"), on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(DistributionRun, verbose_name=_("run"), on_delete=models.PROTECT, related_name="exports")
+    payer = models.ForeignKey(Organisation, verbose_name=_("payer"), on_delete=models.PROTECT, related_name="+")
+    file_format = models.CharField(_("format"), max_length=8)
+    accounts = models.PositiveIntegerField(_("accounts"))
+    full_accounts = models.BooleanField(_("full account numbers"))
+    created_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+
+    objects = PaymentExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bank batch export")
+        verbose_name_plural = _("bank batch exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} run {self.run_id} payer {self.payer_id} ({self.accounts}) @ {self.created_at:%Y-%m-%d %H:%M}"
+        )

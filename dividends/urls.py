@@ -29,6 +29,7 @@ urlpatterns = [
     path("runs/<int:pk>/notice/<int:association_pk>/", views.notice, name="notice"),
     path("runs/<int:pk>/objections/", views.objection_list, name="objection-list"),
     path("runs/<int:pk>/payment/", views.payment, name="payment"),
+    path("runs/<int:pk>/payment/exports/", views.payment_exports, name="payment-exports"),
     path("runs/<int:pk>/payment/<int:payer_pk>.<str:file_format>", views.payment_export, name="payment-export"),
     path("runs/<int:pk>/payment/<int:payer_pk>/paid/", views.payment_mark, name="payment-mark"),
     path("payouts/<int:payout_pk>/object/", views.objection_create, name="objection-create"),

@@ -21,6 +21,7 @@ from dividends.models import (
     DistributionRun,
     LedgerEntry,
     Objection,
+    PaymentExport,
     Payout,
     PayoutPart,
     Pool,
@@ -672,7 +673,19 @@ def payment_export(request, pk: int, payer_pk: int, file_format: str):
     )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="payments-{run.year}-{run.pk}-{payer.code}.{file_format}"'
+    # Names and account numbers: no browser or proxy keeps a copy.
+    response["Cache-Control"] = "no-store"
     return response
+
+
+@require_GET
+def payment_exports(request, pk: int):
+    """Who took this run's bank batches, when, for which payer and how many accounts."""
+    run = _visible_run(request, pk)
+    if request.user.is_farmer:
+        raise PermissionDenied
+    exports = PaymentExport.objects.visible_to(request.user).filter(run=run).select_related("user", "payer")
+    return render(request, "dividends/payment_exports.html", {"run": run, "exports": exports})
 
 
 @require_POST

@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from collective.models import Household, Organisation, User
 
@@ -33,6 +37,53 @@ def _eager_celery_and_fast_hashing(settings):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = eager
+
+
+def authenticator(user: User) -> TOTPDevice:
+    """The official's confirmed authenticator (TOTP device), made on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def authenticator_code(device: TOTPDevice) -> str:
+    """The code the official's phone would show now, as an authenticator app computes it.
+
+    django-otp refuses a code twice: a second sign-in in the same 30 s takes the next step's code
+    (within the device's tolerance), or waits for it.
+    """
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    while (step := max(totp.t(), device.last_t + 1)) > totp.t() + device.drift + device.tolerance:
+        time.sleep(1)
+    totp.drift = step - totp.t()
+    return f"{totp.token():0{device.digits}d}"
+
+
+def verify_second_factor(client: Client, user: User) -> None:
+    """Mark the test client's session as past the second factor, as django_otp.login does after a code."""
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _test_logins_include_the_second_factor(request, monkeypatch):
+    """In tests, client.login() and client.force_login() sign an official in with the second factor too.
+
+    Officials must give a code after the password (collective/second_factor.py); tests that are
+    about something else log in as before. Tests of the second factor itself are marked
+    `second_factor` and get the plain password log-in.
+    """
+    if request.node.get_closest_marker("second_factor"):
+        return
+    plain_login = Client._login
+
+    def _login(self, user, backend=None):
+        plain_login(self, user, backend)
+        if getattr(user, "needs_second_factor", False):
+            verify_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "_login", _login)
 
 
 @pytest.hookimpl(trylast=True)

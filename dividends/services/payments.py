@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from collective.models import Organisation, User
 from collective.money import fen_to_yuan_string
 from collective.spreadsheets import safe_cell
-from dividends.models import DistributionRun, Payout
+from dividends.models import DistributionRun, PaymentExport, Payout
 from land.models import RentAllocation
 from land.services import settle_rent_for_year
 
@@ -133,7 +133,15 @@ def _headers(netted: bool) -> list[str]:
     return [*headers, _("Amount to pay (yuan)"), _("Memo")]
 
 
-def _lines(run: DistributionRun, payer: Organisation) -> Iterator[tuple[list, PaymentRow]]:
+def shows_full_accounts(*, user: User, run: DistributionRun, payer: Organisation) -> bool:
+    """The payer's own role gets the account numbers in full: the company's accountant for the company's
+    batch, the association's village official for its share dividends. Anyone else gets them masked."""
+    if is_company_payer(run, payer):
+        return user.is_accountant
+    return user.is_village_official and user.organisation_id == payer.pk
+
+
+def _lines(run: DistributionRun, payer: Organisation, *, full_accounts: bool) -> Iterator[tuple[list, PaymentRow]]:
     netted = bool(run.replaces_id)
     number = 0
     # A line this payer has marked paid is not in the batch again: no line can be paid twice.
@@ -146,7 +154,7 @@ def _lines(run: DistributionRun, payer: Organisation) -> Iterator[tuple[list, Pa
             safe_cell(row.household_code),
             safe_cell(row.head_name),
             safe_cell(row.masked_account),
-            safe_cell(row.account),
+            safe_cell(row.account if full_accounts else row.masked_account),
         ]
         if netted:
             cells += [Decimal(row.amount_fen).scaleb(-2), Decimal(row.already_paid_fen).scaleb(-2)]
@@ -159,20 +167,34 @@ def _lines(run: DistributionRun, payer: Organisation) -> Iterator[tuple[list, Pa
         yield cells, row
 
 
+@transaction.atomic
 def export_payment_batch(*, user: User, run: DistributionRun, payer: Organisation, file_format: str) -> bytes:
-    """The bank batch of one paying organisation as .xlsx or .csv (UTF-8 with BOM, for Excel)."""
+    """The bank batch of one paying organisation as .xlsx or .csv (UTF-8 with BOM, for Excel).
+
+    Every export is recorded (PaymentExport); the accounts are in full for the payer's own role only.
+    """
     if not user.has_perm("dividends.export_payment", payer):
         raise PermissionDenied(_("You may not export this organisation's payments."))
     if run.status not in (DistributionRun.Status.APPROVED, DistributionRun.Status.PAID, DistributionRun.Status.CLOSED):
         raise ValidationError(_("Only an approved run is paid."))
     if run.is_reversal:
         raise ValidationError(_("A reversal is settled by the run that corrects it, not paid through the bank."))
-    headers = _headers(bool(run.replaces_id))
+    if file_format not in ("csv", "xlsx"):
+        raise ValidationError(_("Choose xlsx or csv."))
+    full_accounts = shows_full_accounts(user=user, run=run, payer=payer)
+    lines = list(_lines(run, payer, full_accounts=full_accounts))
+    PaymentExport.objects.create(
+        user=user, run=run, payer=payer, file_format=file_format, accounts=len(lines), full_accounts=full_accounts
+    )
+    return _write_batch(lines, headers=_headers(bool(run.replaces_id)), file_format=file_format)
+
+
+def _write_batch(lines: list[tuple[list, PaymentRow]], *, headers: list[str], file_format: str) -> bytes:
     if file_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(headers)
-        for cells, _row in _lines(run, payer):
+        for cells, _row in lines:
             writer.writerow([fen_to_yuan_string(int(c.scaleb(2))) if isinstance(c, Decimal) else c for c in cells])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if file_format == "xlsx":
@@ -182,7 +204,7 @@ def export_payment_batch(*, user: User, run: DistributionRun, payer: Organisatio
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=_("Payments")[:31])
         sheet.append(headers)
-        for cells, _row in _lines(run, payer):
+        for cells, _row in lines:
             row = []
             for cell in cells:
                 if isinstance(cell, Decimal):

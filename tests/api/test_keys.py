@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -169,3 +170,59 @@ def test_sessions_are_throttled_per_user(settings, township_official, village_of
 def test_a_company_cannot_be_a_key_scope(company, township_official):
     with pytest.raises(ValueError):
         create_api_key(name="x", organisation=company, created_by=township_official)
+
+
+def _redis_cache_url() -> str | None:
+    """A Redis to test the throttle on: CACHE_URL, else the local one if it answers."""
+    import os
+
+    import redis
+
+    url = os.environ.get("CACHE_URL") or "redis://127.0.0.1:6379/5"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        return None
+    return url
+
+
+@pytest.mark.parametrize("backend", ["local memory", "redis"])
+def test_a_keys_limit_holds_under_16_parallel_clients(settings, backend):
+    """600 a minute means 600: 16 clients sending 800 requests at once get exactly 600 through."""
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    from collective.api_keys import ApiKeyRateThrottle
+    from collective.models import ApiKey
+
+    if backend == "redis":
+        url = _redis_cache_url()
+        if url is None:
+            pytest.skip("no Redis answers")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": f"throttle-test-{uuid.uuid4().hex}",
+            }
+        }
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "600/minute"}}
+    request = SimpleNamespace(auth=ApiKey(pk=424242), user=None)
+    start = 1_800_000_000.0  # one fixed minute: the window must not turn over during the test
+
+    def client(_: int) -> int:
+        allowed = 0
+        for _request in range(50):
+            throttle = ApiKeyRateThrottle()
+            throttle.timer = lambda: start
+            allowed += throttle.allow_request(request, view=None)
+        return allowed
+
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            through = sum(pool.map(client, range(16)))
+    finally:
+        cache.delete(f"throttle_api_key_424242:{int(start // 60)}")
+    assert through == 600

@@ -209,3 +209,74 @@ def test_a_batch_exported_after_some_lines_are_marked_paid_leaves_those_lines_ou
     services.mark_paid(user=accountant, run=approved, payer=company, paid_on=date(2025, 2, 3), bank_reference="ALL")
     content = services.export_payment_batch(user=accountant, run=approved, payer=company, file_format="csv")
     assert len(list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))) == 1
+
+
+def test_each_export_leaves_an_audit_row_and_only_the_payers_role_gets_full_accounts(
+    client, appendix, approved, accountant, village_official_a, township_official, superuser_official
+):
+    from dividends.models import PaymentExport
+
+    for code in ("A01-001", "A01-002"):
+        appendix.household(code).bank_account = f"6222 0210 0100 1234 {code[-3:]}"
+        appendix.household(code).save()
+    a01 = appendix.associations["A01"]
+
+    client.force_login(accountant)
+    response = client.get(reverse("dividends:payment-export", args=[approved.pk, appendix.company.pk, "csv"]))
+    assert response["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert {row[1]: row[4] for row in rows[1:]}["A01-002"] == "6222021001001234002"  # the company's own accountant
+    export = PaymentExport.objects.get()
+    assert (export.user, export.run, export.payer, export.file_format, export.accounts, export.full_accounts) == (
+        accountant, approved, appendix.company, "csv", 4, True,
+    )  # fmt: skip
+
+    # The accountant may take an association's batch, but it is the association's to pay: masked.
+    content = services.export_payment_batch(user=accountant, run=approved, payer=a01, file_format="csv")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert {row[1]: row[4] for row in rows[1:]}["A01-002"] == "6222***********4002"
+    # Its village official gets them in full.
+    content = services.export_payment_batch(user=village_official_a, run=approved, payer=a01, file_format="xlsx")
+    rows = list(load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True))
+    assert {row[1]: row[4] for row in rows[1:]}["A01-002"] == "6222021001001234002"
+    # A superuser exporting the company's batch is not the company's accountant: masked.
+    content = services.export_payment_batch(
+        user=superuser_official, run=approved, payer=appendix.company, file_format="csv"
+    )
+    assert "6222021001001234002" not in content.decode("utf-8-sig")
+    assert list(
+        PaymentExport.objects.order_by("pk").values_list("user__username", "payer__code", "accounts", "full_accounts")
+    ) == [
+        ("accountant", "XL", 4, True),
+        ("accountant", "A01", 3, False),
+        ("village_a", "A01", 3, True),
+        ("root", "XL", 4, False),
+    ]
+
+    # An official sees the log; the township sees it too, without exporting anything.
+    client.force_login(township_official)
+    page = client.get(reverse("dividends:payment-exports", args=[approved.pk]))
+    assert page.status_code == 200
+    assert [(e.user.username, e.accounts) for e in page.context["exports"]] == [
+        ("root", 4), ("village_a", 3), ("accountant", 3), ("accountant", 4),
+    ]  # fmt: skip
+    assert "掩码" in page.content.decode() or "masked" in page.content.decode()
+
+
+def test_a_refused_export_writes_no_audit_row(appendix, approved, village_official_a):
+    from dividends.models import PaymentExport
+
+    with pytest.raises(PermissionDenied):
+        services.export_payment_batch(
+            user=village_official_a, run=approved, payer=appendix.associations["A02"], file_format="csv"
+        )
+    assert not PaymentExport.objects.exists()
+
+
+@pytest.fixture
+def superuser_official(township):
+    from collective.models import User
+
+    return User.objects.create_superuser(
+        "root", "", "a-long-test-password", role=User.Role.TOWNSHIP, organisation=township
+    )

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, authenticator, authenticator_code
 
 ROLE_HOMES = [
     ("township_official", "collective/home_township.html"),
@@ -18,6 +18,10 @@ def test_each_role_lands_on_its_own_home(client, request, persona, template):
     response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
+    if user.needs_second_factor:
+        # An official gives the code of their authenticator app first (collective/second_factor.py).
+        assert client.get(reverse("home"))["Location"] == "/second-factor/?next=/"
+        client.post("/second-factor/", {"token": authenticator_code(authenticator(user)), "next": "/"})
     home = client.get(reverse("home"))
     assert home.status_code == 200
     assert template in [t.name for t in home.templates]
@@ -83,3 +87,38 @@ def test_a_user_whose_password_an_official_set_must_change_it_first(client, farm
     farmer_a.refresh_from_db()
     assert farmer_a.must_change_password is False
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_one_user_name_from_many_addresses_is_locked_after_ten_failures(client, farmer_a):
+    for attempt in range(10):
+        client.post(
+            reverse("login"), {"username": farmer_a.username, "password": "wrong"}, REMOTE_ADDR=f"10.1.0.{attempt}"
+        )
+    response = client.post(
+        reverse("login"), {"username": farmer_a.username, "password": PASSWORD}, REMOTE_ADDR="10.1.1.1"
+    )
+    assert response.status_code == 429
+
+
+def test_one_address_trying_many_user_names_is_locked_after_thirty_failures(client, farmer_a, farmer_b):
+    for attempt in range(30):
+        client.post(
+            reverse("login"), {"username": f"1390000{attempt:04d}", "password": "123456"}, REMOTE_ADDR="10.2.0.1"
+        )
+    # Even a right password, for a name never tried, from that address.
+    response = client.post(
+        reverse("login"), {"username": farmer_b.username, "password": PASSWORD}, REMOTE_ADDR="10.2.0.1"
+    )
+    assert response.status_code == 429
+    # Another address is not affected.
+    response = client.post(
+        reverse("login"), {"username": farmer_b.username, "password": PASSWORD}, REMOTE_ADDR="10.2.0.2"
+    )
+    assert response.status_code == 302
+
+
+def test_a_few_failures_from_the_office_terminal_do_not_lock_it(client, farmer_a, farmer_b):
+    for attempt in range(4):
+        client.post(reverse("login"), {"username": farmer_a.username, "password": f"wrong-{attempt}"})
+    response = client.post(reverse("login"), {"username": farmer_b.username, "password": PASSWORD})
+    assert response.status_code == 302
