@@ -63,7 +63,9 @@
       return { color: "#333", weight: 1, fillColor: colour, fillOpacity: 0.6 };
     },
     onEachFeature: function (feature, shape) {
-      shape.bindPopup(popup(feature.properties));
+      if (!drawing) {
+        shape.bindPopup(popup(feature.properties));
+      }
       shape.bindTooltip(feature.properties.code, { permanent: false, direction: "center" });
       if (shape.getElement) {
         shape.on("add", function () {
