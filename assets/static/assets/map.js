@@ -77,18 +77,19 @@
         });
       }
     },
-  }).addTo(map);
+  });
 
   var field = drawing ? document.querySelector("#boundary-form textarea[name=geometry]") : null;
   var current = null;
   var corners = [];
-  var cornerMarks = L.layerGroup().addTo(map);
+  var cornerMarks = L.layerGroup();
 
   function showCurrent(latlngs) {
     if (current) {
       map.removeLayer(current);
     }
-    current = latlngs.length ? L.polygon(latlngs, { color: "#c62828", weight: 2, fillOpacity: 0.2 }).addTo(map) : null;
+    // Fewer than three corners make no polygon (Leaflet cannot clip one), only the corner marks.
+    current = latlngs.length >= 3 ? L.polygon(latlngs, { color: "#c62828", weight: 2, fillOpacity: 0.2 }).addTo(map) : null;
   }
 
   function writeField() {
@@ -103,10 +104,10 @@
     field.value = JSON.stringify({ type: "Polygon", coordinates: [ring] });
   }
 
+  var existingCorners = [];
   if (field && field.value) {
     try {
-      var existing = JSON.parse(field.value);
-      showCurrent(existing.coordinates[0].map(function (pair) { return [pair[1], pair[0]]; }));
+      existingCorners = JSON.parse(field.value).coordinates[0].map(function (pair) { return [pair[1], pair[0]]; });
     } catch (error) {
       // A pasted value that is not GeoJSON: the server says why when the form is sent.
     }
@@ -132,13 +133,18 @@
     }
   }
 
+  // Set the view before adding any layer: Leaflet cannot clip a path on a map without one.
   var bounds = layer.getBounds();
-  if (current) {
-    bounds = bounds.isValid() ? bounds.extend(current.getBounds()) : current.getBounds();
+  if (existingCorners.length >= 3) {
+    var existingBounds = L.latLngBounds(existingCorners);
+    bounds = bounds.isValid() ? bounds.extend(existingBounds) : existingBounds;
   }
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [12, 12] });
   } else {
     map.setView([24.9, 102.8], 14);
   }
+  layer.addTo(map);
+  cornerMarks.addTo(map);
+  showCurrent(existingCorners);
 }());
