@@ -38,7 +38,10 @@ def _need(request, permission: str, obj=None) -> None:
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    """Return a page of the list and the query string that keeps its filters on the other pages."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -71,13 +74,14 @@ def asset_list(request):
         assets = assets.filter(status=status)
     totals = assets.aggregate(count=Count("pk"), cost=Sum("cost_fen"))
     today = timezone.localdate()
-    page = _page(request, assets.order_by("code"))
+    page, query_string = _page(request, assets.order_by("code"))
     rows = [(asset, services.depreciation_line(asset, year=today.year, month=today.month)) for asset in page]
     return render(
         request,
         "assets/asset_list.html",
         {
             "page_obj": page,
+            "query_string": query_string,
             "rows": rows,
             "totals": totals,
             "q": q,
@@ -313,11 +317,13 @@ def resource_list(request):
         resources.values("kind", "status").annotate(area=Sum("area_mu"), count=Count("pk")).order_by("kind", "status")
     )
     kinds, statuses = dict(Resource.Kind.choices), dict(Resource.Status.choices)
+    page, query_string = _page(request, resources.order_by("owner__code", "code"))
     return render(
         request,
         "assets/resource_list.html",
         {
-            "page_obj": _page(request, resources.order_by("owner__code", "code")),
+            "page_obj": page,
+            "query_string": query_string,
             "summary": [
                 {**row, "kind_label": kinds[row["kind"]], "status_label": statuses[row["status"]]} for row in summary
             ],
@@ -360,11 +366,13 @@ def contract_list(request):
         scheduled=Sum("installments__amount_fen", distinct=False),
         overdue_count=Count("installments", filter=Q(installments__overdue=True)),
     )
+    page, query_string = _page(request, contracts.order_by("end_date", "number"))
     return render(
         request,
         "assets/contract_list.html",
         {
-            "page_obj": _page(request, contracts.order_by("end_date", "number")),
+            "page_obj": page,
+            "query_string": query_string,
             "status": status,
             "statuses": Contract.Status.choices,
             "can_change": request.user.has_perm("assets.change_assets"),
