@@ -28,6 +28,7 @@ from assets.models import (
 )
 from collective.models import Organisation
 from land.models import Parcel
+from land.services import format_mu
 
 PAGE_SIZE = 50
 
@@ -325,7 +326,13 @@ def resource_list(request):
             "page_obj": page,
             "query_string": query_string,
             "summary": [
-                {**row, "kind_label": kinds[row["kind"]], "status_label": statuses[row["status"]]} for row in summary
+                {
+                    **row,
+                    "area_text": format_mu(row["area"]),
+                    "kind_label": kinds[row["kind"]],
+                    "status_label": statuses[row["status"]],
+                }
+                for row in summary
             ],
             "kind": kind,
             "status": status,

@@ -223,3 +223,17 @@ def test_an_overlapping_boundary_import_is_refused_on_the_page(client, village_o
 def test_each_list_page_answers_for_the_township(client, township_official, name, cold_store, market_contract):
     client.force_login(township_official)
     assert client.get(reverse(f"assets:{name}")).status_code == 200
+
+
+def test_a_village_official_records_a_resource_of_their_own_association_only(
+    client, village_official_a, association_a, association_b
+):
+    client.force_login(village_official_a)
+    fields = {"code": "ZY-1", "name": "后山林地", "kind": "forest", "area_mu": "350.5", "status": "self_run"}
+    response = client.post(reverse("assets:resource-create"), {**fields, "owner": association_b.pk})
+    assert "owner" in response.context["form"].errors
+    response = client.post(reverse("assets:resource-create"), {**fields, "owner": association_a.pk})
+    assert response.status_code == 302
+    page = client.get(reverse("assets:resource-list")).content.decode()
+    assert "后山林地" in page
+    assert "350.5 mu" in page
