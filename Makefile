@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 # The address `make run` serves on: `make run PORT=8001`, or PORT=8001 in the environment.
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SYSTEM_PACKAGES := gettext chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+SYSTEM_PACKAGES := gettext chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 
 .PHONY: setup system-deps run worker beat test lint messages bench clean
 

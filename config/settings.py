@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dividends",
     "association",
     "membership",
+    "assets",
     "desk",
     "portal",
 ]
@@ -172,6 +173,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/pico", BASE_DIR / "node_modules" / "@picocss" / "pico" / "css"),
     ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -245,13 +247,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): shows on /health/ that beat and a worker run.
     "heartbeat": {"task": "collective.record_heartbeat", "schedule": 300.0, "args": ["beat"]},
-    # Daily at 01:30 (https://crontab.guru/#30_1_*_*_*): contract statuses, expiring contracts, overdue rent.
+    # Daily at 01:30 (https://crontab.guru/#30_1_*_*_*): contract statuses, expiring contracts, overdue rent,
+    # then the DAILY_REMINDERS below (the contracts ledger's) in the same job.
     "land-reminders": {"task": "land.mark_reminders", "schedule": crontab(hour=1, minute=30)},
     # Daily at 02:30 (https://crontab.guru/#30_2_*_*_*): an encrypted backup, older ones pruned (docs/operations.md).
     "backup": {"task": "collective.backup", "schedule": crontab(hour=2, minute=30)},
     # Every 5 minutes: a distribution run that stopped moving (a lost message) gets its pending step again.
     "resume-stalled-runs": {"task": "dividends.resume_stalled_runs", "schedule": 300.0},
 }
+
+# Other apps' reminders run by land's daily job after its own (dotted paths of `f(*, today) -> dict`);
+# land cannot import the apps above it, so they are named here.
+DAILY_REMINDERS = ["assets.services.mark_contract_reminders"]
+# Parcel boundaries (assets): an overlap with a neighbour up to this many m² is a digitising sliver, and the
+# area measured from a boundary may differ from the declared mu by at most this percentage.
+ASSETS_BOUNDARY_OVERLAP_TOLERANCE_M2 = env.decimal("ASSETS_BOUNDARY_OVERLAP_TOLERANCE_M2", Decimal(1))
+ASSETS_BOUNDARY_AREA_TOLERANCE_PERCENT = env.decimal("ASSETS_BOUNDARY_AREA_TOLERANCE_PERCENT", Decimal(5))
 
 # The yearly distribution (dividends). County rules bound every policy (DESIGN.md §3, step 5);
 # a county with other rules sets these. Distributing from a loss or from borrowed money is refused

@@ -28,6 +28,7 @@ urlpatterns = [
     path("association/", include("association.urls")),
     path("dividends/", include("dividends.urls")),
     path("membership/", include("membership.urls")),
+    path("assets/", include("assets.urls")),
     path("desk/", include("desk.urls")),
     path("me/", include("portal.urls")),
     path("api/v1/", include("config.api")),

@@ -6,7 +6,7 @@ def snapshot() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"collective", "land", "dividends", "association"}
+        if model._meta.app_label in {"collective", "land", "dividends", "association", "assets"}
         and not model._meta.label.split(".")[1].startswith("Historical")
     }
 

@@ -3,7 +3,7 @@ from importlib import import_module
 from django.core.management.base import BaseCommand
 
 # Each app adds its part of the demo in <app>/demo.py with a load() function; order matters.
-DEMO_PARTS = ["collective.demo", "land.demo", "dividends.demo", "association.demo", "membership.demo"]
+DEMO_PARTS = ["collective.demo", "land.demo", "dividends.demo", "association.demo", "membership.demo", "assets.demo"]
 
 
 class Command(BaseCommand):
