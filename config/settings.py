@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "collective",
     "land",
+    "books",
     "dividends",
     "association",
 ]

@@ -9,7 +9,7 @@ import polib
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-SOURCES = ["config", "collective", "land", "dividends", "association", "templates", "locale", "manage.py"]
+SOURCES = ["config", "collective", "land", "dividends", "books", "association", "templates", "locale", "manage.py"]
 
 
 def catalogues(root: Path) -> list[Path]:

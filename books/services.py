@@ -1,0 +1,378 @@
+"""The bookkeeping: the chart, vouchers from entry to posting and reversal, closing a month."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from books import chart
+from books.models import Account, Period, Voucher, VoucherLine
+from collective.models import Household, Organisation, User
+
+# --- Chart ----------------------------------------------------------------------------------------
+
+
+def load_chart(*, organisation: Organisation) -> int:
+    """Give an organisation the system's accounts and the standard sub-accounts; safe to run twice.
+
+    Written in bulk, one level at a time (a few statements), since every new organisation gets it.
+    """
+    by_code: dict[str, Account] = {a.code: a for a in Account.objects.filter(organisation=organisation)}
+    created = 0
+    top = [
+        Account(organisation=organisation, code=code, name=name, kind=kind, side=side)
+        for code, name, kind, side in chart.ACCOUNTS
+        if code not in by_code
+    ]
+    for account_ in Account.objects.bulk_create(top):
+        by_code[account_.code] = account_
+    created += len(top)
+    pending = [row for row in chart.SUB_ACCOUNTS if row[0] not in by_code]
+    while pending:
+        level = [row for row in pending if row[1] in by_code]
+        new = [
+            Account(
+                organisation=organisation,
+                code=code,
+                name=name,
+                kind=by_code[parent_code].kind,
+                side=by_code[parent_code].side,
+                parent=by_code[parent_code],
+                category=category,
+            )
+            for code, parent_code, name, category in level
+        ]
+        for account_ in Account.objects.bulk_create(new):
+            by_code[account_.code] = account_
+        created += len(new)
+        pending = [row for row in pending if row[0] not in by_code]
+    parents = {parent_code for _code, parent_code, _name, _category in chart.SUB_ACCOUNTS}
+    Account.objects.filter(organisation=organisation, code__in=parents, is_leaf=True).update(is_leaf=False)
+    return created
+
+
+def _next_child_code(parent: Account) -> str:
+    codes = Account.objects.filter(parent=parent).values_list("code", flat=True)
+    width = 2
+    numbers = [int(code[len(parent.code) :]) for code in codes if code[len(parent.code) :].isdigit()]
+    return f"{parent.code}{(max(numbers, default=0) + 1):0{width}d}"
+
+
+@transaction.atomic
+def add_sub_account(
+    *,
+    organisation: Organisation,
+    parent_code: str,
+    name: str,
+    code: str = "",
+    household: Household | None = None,
+    counterparty: str = "",
+    category: str = "",
+) -> Account:
+    """A sub-account under an account that has no entries yet (an account with entries keeps them)."""
+    parent = Account.objects.select_for_update().get(organisation=organisation, code=parent_code)
+    if parent.is_leaf and VoucherLine.objects.filter(account=parent).exists():
+        raise ValidationError(
+            _("%(account)s already has entries, so it cannot get sub-accounts.") % {"account": parent}
+        )
+    if household is not None and household.association_id != organisation.pk and organisation.is_collective:
+        raise ValidationError(_("This household belongs to another association."))
+    code = code or _next_child_code(parent)
+    if not code.startswith(parent.code) or code == parent.code:
+        raise ValidationError(_("A sub-account's code begins with its parent's code %(code)s.") % {"code": parent.code})
+    if Account.objects.filter(organisation=organisation, code=code).exists():
+        raise ValidationError(_("The code %(code)s is already used.") % {"code": code})
+    account = Account.objects.create(
+        organisation=organisation,
+        code=code,
+        name=name,
+        kind=parent.kind,
+        side=parent.side,
+        parent=parent,
+        household=household,
+        counterparty=counterparty,
+        category=category or parent.category,
+    )
+    if parent.is_leaf:
+        parent.is_leaf = False
+        parent.save(update_fields=["is_leaf"])
+    return account
+
+
+def household_account(*, organisation: Organisation, parent_code: str, household: Household) -> Account:
+    """The 往来 sub-ledger account of a household under 应收款, 应付款, 内部往来…: made on first use."""
+    account = Account.objects.filter(organisation=organisation, parent__code=parent_code, household=household).first()
+    if account is None:
+        account = add_sub_account(
+            organisation=organisation, parent_code=parent_code, name=household.code, household=household
+        )
+    return account
+
+
+def account(*, organisation: Organisation, code: str) -> Account:
+    return Account.objects.get(organisation=organisation, code=code)
+
+
+# --- Vouchers -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    account: Account
+    debit_fen: int = 0
+    credit_fen: int = 0
+    summary: str = ""
+
+
+def keeps_books_of(user: User, organisation: Organisation) -> bool:
+    """The village official of the association, its staff for the pear association, the accountant for the rest."""
+    if user.is_superuser:
+        return True
+    if user.role in (User.Role.VILLAGE, User.Role.ASSOCIATION_STAFF):
+        return user.organisation_id == organisation.pk
+    if user.role == User.Role.ACCOUNTANT:
+        return not organisation.is_collective
+    return False
+
+
+def may_review(user: User, organisation: Organisation) -> bool:
+    """A second person who keeps these books, or the township's 农经站, which reviews every village's."""
+    return keeps_books_of(user, organisation) or user.role == User.Role.TOWNSHIP
+
+
+def is_period_closed(*, organisation: Organisation, day: date) -> bool:
+    return Period.objects.closed().filter(organisation=organisation, year=day.year, month=day.month).exists()
+
+
+def _refuse_closed(organisation: Organisation, day: date) -> None:
+    if is_period_closed(organisation=organisation, day=day):
+        raise ValidationError(
+            _("%(year)s-%(month)02d is closed (结账); it takes no more vouchers.")
+            % {"year": day.year, "month": day.month}
+        )
+
+
+def _check_lines(organisation: Organisation, lines: Sequence[Line]) -> None:
+    if len(lines) < 2:
+        raise ValidationError(_("A voucher has at least two lines."))
+    for number, line in enumerate(lines, start=1):
+        if line.account.organisation_id != organisation.pk:
+            raise ValidationError(_("Line %(line)s: the account belongs to another organisation.") % {"line": number})
+        if not line.account.is_leaf:
+            raise ValidationError(
+                _("Line %(line)s: %(account)s has sub-accounts; choose one of them.")
+                % {"line": number, "account": line.account}
+            )
+        if (line.debit_fen == 0) == (line.credit_fen == 0):
+            raise ValidationError(_("Line %(line)s: enter either a debit or a credit.") % {"line": number})
+    debit = sum(line.debit_fen for line in lines)
+    credit = sum(line.credit_fen for line in lines)
+    if debit != credit:
+        raise ValidationError(
+            _("Debits (%(debit)s fen) and credits (%(credit)s fen) differ: the voucher does not balance.")
+            % {"debit": debit, "credit": credit}
+        )
+
+
+def _next_number(organisation: Organisation, day: date) -> int:
+    # The organisation's row is locked so that two accountants never take the same number.
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    last = Voucher.objects.filter(organisation=organisation, year=day.year, month=day.month).aggregate(Max("number"))
+    return (last["number__max"] or 0) + 1
+
+
+def _write_lines(voucher: Voucher, lines: Sequence[Line]) -> None:
+    VoucherLine.objects.bulk_create(
+        VoucherLine(
+            voucher=voucher,
+            position=position,
+            account=line.account,
+            summary=line.summary or voucher.summary,
+            debit_fen=line.debit_fen,
+            credit_fen=line.credit_fen,
+        )
+        for position, line in enumerate(lines, start=1)
+    )
+
+
+@transaction.atomic
+def enter_voucher(
+    *,
+    user: User,
+    organisation: Organisation,
+    voucher_date: date,
+    summary: str,
+    lines: Sequence[Line],
+    attachments: int = 0,
+    scan=None,
+    is_synthetic: bool = False,
+) -> Voucher:
+    """The accountant enters a voucher; it waits for a second person's review before it is posted."""
+    if not keeps_books_of(user, organisation):
+        raise PermissionDenied(_("You do not keep the books of %(organisation)s.") % {"organisation": organisation})
+    _refuse_closed(organisation, voucher_date)
+    _check_lines(organisation, lines)
+    voucher = Voucher(
+        organisation=organisation,
+        voucher_date=voucher_date,
+        number=_next_number(organisation, voucher_date),
+        summary=summary,
+        attachments=attachments,
+        prepared_by=user,
+        is_synthetic=is_synthetic,
+    )
+    if scan is not None:
+        voucher.scan = scan
+    voucher.full_clean(exclude=["number", "year", "month"], validate_constraints=False)
+    voucher.save()
+    _write_lines(voucher, lines)
+    return voucher
+
+
+@transaction.atomic
+def replace_lines(*, user: User, voucher: Voucher, summary: str, lines: Sequence[Line]) -> Voucher:
+    """Correct a voucher that is only entered; a reviewed one is sent back first, a posted one only reversed."""
+    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    if voucher.status != Voucher.Status.DRAFT:
+        raise ValidationError(_("Only a voucher that is not yet reviewed can be changed."))
+    if not keeps_books_of(user, voucher.organisation):
+        raise PermissionDenied
+    _refuse_closed(voucher.organisation, voucher.voucher_date)
+    _check_lines(voucher.organisation, lines)
+    voucher.lines.all().delete()
+    voucher.summary = summary
+    voucher.save(update_fields=["summary"])
+    _write_lines(voucher, lines)
+    return voucher
+
+
+@transaction.atomic
+def review_voucher(*, user: User, voucher: Voucher) -> Voucher:
+    """审核: a second person checks the voucher against its documents."""
+    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    if voucher.status != Voucher.Status.DRAFT:
+        raise ValidationError(_("This voucher is already reviewed."))
+    if not may_review(user, voucher.organisation):
+        raise PermissionDenied(
+            _("You may not review the vouchers of %(organisation)s.") % {"organisation": voucher.organisation}
+        )
+    if voucher.prepared_by_id == user.pk:
+        raise ValidationError(_("Whoever entered a voucher cannot review it: a second person must."))
+    voucher.status = Voucher.Status.REVIEWED
+    voucher.reviewed_by = user
+    voucher.reviewed_at = timezone.now()
+    voucher.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return voucher
+
+
+@transaction.atomic
+def post_voucher(*, user: User, voucher: Voucher) -> Voucher:
+    """记账: a reviewed voucher goes into the books, for good."""
+    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    if voucher.status != Voucher.Status.REVIEWED:
+        raise ValidationError(_("Only a reviewed voucher can be posted."))
+    if not keeps_books_of(user, voucher.organisation):
+        raise PermissionDenied
+    _refuse_closed(voucher.organisation, voucher.voucher_date)
+    voucher.status = Voucher.Status.POSTED
+    voucher.posted_by = user
+    voucher.posted_at = timezone.now()
+    voucher.save(update_fields=["status", "posted_by", "posted_at"])
+    return voucher
+
+
+@transaction.atomic
+def reverse_voucher(*, user: User, voucher: Voucher, reversal_date: date | None = None) -> Voucher:
+    """红字冲销: a new voucher with the same lines in red (negative); it is reviewed and posted like any other."""
+    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    if not voucher.is_posted:
+        raise ValidationError(_("Only a posted voucher is reversed; one not yet posted can be corrected."))
+    if Voucher.objects.filter(reverses=voucher).exists():
+        raise ValidationError(_("This voucher is already reversed."))
+    reversal_date = reversal_date or timezone.localdate()
+    lines = [
+        Line(account=line.account, debit_fen=-line.debit_fen, credit_fen=-line.credit_fen, summary=line.summary)
+        for line in voucher.lines.select_related("account")
+    ]
+    reversal = enter_voucher(
+        user=user,
+        organisation=voucher.organisation,
+        voucher_date=reversal_date,
+        summary=_("Reversal of %(voucher)s: %(summary)s") % {"voucher": voucher.label, "summary": voucher.summary},
+        lines=lines,
+    )
+    reversal.reverses = voucher
+    reversal.save(update_fields=["reverses"])
+    return reversal
+
+
+@transaction.atomic
+def post_system_voucher(
+    *,
+    organisation: Organisation,
+    voucher_date: date,
+    summary: str,
+    lines: Sequence[Line],
+    source: str,
+    user: User | None = None,
+    is_synthetic: bool = False,
+) -> Voucher:
+    """A voucher the system makes from a record that another step already checked and approved (机制凭证).
+
+    A distribution run approved by the township, a ledger entry: the approval is the review. Posting the same
+    source twice returns the first voucher.
+    """
+    existing = Voucher.objects.filter(source=source).first()
+    if existing is not None:
+        return existing
+    _refuse_closed(organisation, voucher_date)
+    _check_lines(organisation, lines)
+    voucher = Voucher.objects.create(
+        organisation=organisation,
+        voucher_date=voucher_date,
+        number=_next_number(organisation, voucher_date),
+        summary=summary[:200],
+        source=source,
+        prepared_by=user,
+        is_synthetic=is_synthetic,
+    )
+    _write_lines(voucher, lines)
+    voucher.status = Voucher.Status.POSTED
+    voucher.posted_by = user
+    voucher.posted_at = timezone.now()
+    voucher.save(update_fields=["status", "posted_by", "posted_at"])
+    return voucher
+
+
+# --- Periods --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def close_period(*, user: User, organisation: Organisation, year: int, month: int) -> Period:
+    """结账: every voucher of the month posted, then the month takes nothing more."""
+    if not keeps_books_of(user, organisation):
+        raise PermissionDenied
+    waiting = Voucher.objects.filter(organisation=organisation, year=year, month=month).exclude(
+        status=Voucher.Status.POSTED
+    )
+    if waiting.exists():
+        raise ValidationError(
+            _("%(count)s vouchers of %(year)s-%(month)02d are not posted yet: review and post them first.")
+            % {"count": waiting.count(), "year": year, "month": month}
+        )
+    period, _created = Period.objects.select_for_update().get_or_create(
+        organisation=organisation, year=year, month=month
+    )
+    if period.is_closed:
+        raise ValidationError(_("%(year)s-%(month)02d is already closed.") % {"year": year, "month": month})
+    period.closed_at = timezone.now()
+    period.closed_by = user
+    period.save(update_fields=["closed_at", "closed_by"])
+    return period
