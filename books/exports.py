@@ -52,8 +52,18 @@ class Table:
         ]
 
     @property
-    def printed_rows(self) -> list[tuple[Row, list[str]]]:
-        return [(row, self.printed(row)) for row in self.rows]
+    def printed_rows(self) -> list[tuple[Row, list[tuple[str, bool, bool]]]]:
+        """Each row with its cells as (text, is money, is negative), for the page and the PDF."""
+        return [
+            (
+                row,
+                [
+                    (text, column.money, isinstance(cell, int) and cell < 0)
+                    for column, cell, text in zip(self.columns, row.cells, self.printed(row), strict=True)
+                ],
+            )
+            for row in self.rows
+        ]
 
 
 def _period(start: date, end: date) -> str:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("land/", include("land.urls")),
     path("association/", include("association.urls")),
     path("dividends/", include("dividends.urls")),
+    path("books/", include("books.urls")),
     path("me/", include("collective.portal_urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),

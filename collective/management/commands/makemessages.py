@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.commands import makemessages
 
-APPS = ("collective", "land", "dividends", "association")
+APPS = ("collective", "land", "dividends", "books", "association")
 
 
 class Command(makemessages.Command):
