@@ -79,6 +79,9 @@ SUB_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     ("510102", "5101", "租赁", "expense:rental"),
     ("510103", "5101", "加工销售", "expense:processing"),
     ("510104", "5101", "服务", "expense:services"),
+    # Rent and wages come from the distribution run, never from an entry: no category, so a run never reads them.
+    ("510105", "5101", "保底租金", ""),
+    ("510106", "5101", "务工劳务费", ""),
     ("530101", "5301", "管理费用", "expense:administration"),
     ("570101", "5701", "其他支出", "expense:other"),
     ("200101", "2001", "借入资金", "revenue:borrowing"),

@@ -323,6 +323,7 @@ def post_system_voucher(
     source: str,
     user: User | None = None,
     is_synthetic: bool = False,
+    reverses: Voucher | None = None,
 ) -> Voucher:
     """A voucher the system makes from a record that another step already checked and approved (机制凭证).
 
@@ -342,6 +343,7 @@ def post_system_voucher(
         source=source,
         prepared_by=user,
         is_synthetic=is_synthetic,
+        reverses=reverses,
     )
     _write_lines(voucher, lines)
     voucher.status = Voucher.Status.POSTED
@@ -376,3 +378,180 @@ def close_period(*, user: User, organisation: Organisation, year: int, month: in
     period.closed_by = user
     period.save(update_fields=["closed_at", "closed_by"])
     return period
+
+
+# --- Single-entry records into the books ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SingleEntry:
+    """A revenue or expense recorded single-entry elsewhere (dividends' ledger), to be posted here."""
+
+    key: str  # stable: the voucher's source is built from it
+    organisation_id: int
+    direction: str  # revenue | expense
+    category: str  # a distribution category: land_operation, rental, ..., borrowing
+    rental_source: str
+    entry_date: date
+    amount_fen: int
+    summary: str
+    is_synthetic: bool = False
+
+
+def category_account(*, organisation: Organisation, direction: str, category: str, rental_source: str = "") -> Account:
+    """The account that carries a distribution category: the most specific leaf that names it."""
+    keys = [f"{direction}:{category}:{rental_source}"] if rental_source else []
+    keys += [f"{direction}:{category}:other", f"{direction}:{category}"]
+    accounts = {
+        a.category: a
+        for a in Account.objects.filter(organisation=organisation, category__in=keys).leaves().order_by("-code")
+    }
+    for key in keys:
+        if key in accounts:
+            return accounts[key]
+    raise ValidationError(
+        _("%(organisation)s has no account for %(category)s.") % {"organisation": organisation, "category": category}
+    )
+
+
+def _entry_lines(organisation: Organisation, entry: SingleEntry, cache: dict | None = None) -> list[Line]:
+    cache = {} if cache is None else cache
+    bank_key = (organisation.pk, chart.BANK)
+    if bank_key not in cache:
+        cache[bank_key] = account(organisation=organisation, code=chart.BANK)
+    other_key = (organisation.pk, entry.direction, entry.category, entry.rental_source)
+    if other_key not in cache:
+        cache[other_key] = category_account(
+            organisation=organisation,
+            direction=entry.direction,
+            category=entry.category,
+            rental_source=entry.rental_source,
+        )
+    bank, other = cache[bank_key], cache[other_key]
+    amount = entry.amount_fen
+    if entry.direction == "revenue":
+        return [Line(account=bank, debit_fen=amount), Line(account=other, credit_fen=amount)]
+    return [Line(account=other, debit_fen=amount), Line(account=bank, credit_fen=amount)]
+
+
+def _current_voucher(key: str) -> Voucher | None:
+    """The voucher that stands for a single entry now: the latest one posted for it and not reversed."""
+    return (
+        Voucher.objects.filter(source__startswith=f"{key}#", reverses__isnull=True, reversed_by__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def book_single_entry(*, entry: SingleEntry | None, key: str, user: User | None = None) -> Voucher | None:
+    """Make the books say what a single entry says now (机制凭证, posted; the entry's rules were its review).
+
+    A new entry is posted; a changed one is reversed in red and posted again; a deleted one (entry None)
+    reversed. Running it again changes nothing.
+    """
+    current = _current_voucher(key)
+    if current is not None and entry is not None:
+        organisation = current.organisation
+        wanted = [(x.account.pk, x.debit_fen, x.credit_fen) for x in _entry_lines(organisation, entry)]
+        have = [(x.account_id, x.debit_fen, x.credit_fen) for x in current.lines.all()]
+        if wanted == have and current.voucher_date == entry.entry_date:
+            return current
+    versions = Voucher.objects.filter(source__startswith=f"{key}#").count()
+    if current is not None:
+        post_system_voucher(
+            organisation=current.organisation,
+            voucher_date=current.voucher_date,  # in the same year, so the year's figures move with the entry
+            summary=_("Reversal of %(voucher)s: %(summary)s") % {"voucher": current.label, "summary": current.summary},
+            lines=[
+                Line(account=x.account, debit_fen=-x.debit_fen, credit_fen=-x.credit_fen, summary=x.summary)
+                for x in current.lines.select_related("account")
+            ],
+            source=f"{key}#{versions + 1}",
+            user=user,
+            reverses=current,
+        )
+        versions += 1
+    if entry is None:
+        return None
+    organisation = Organisation.objects.get(pk=entry.organisation_id)
+    return post_system_voucher(
+        organisation=organisation,
+        voucher_date=entry.entry_date,
+        summary=entry.summary,
+        lines=_entry_lines(organisation, entry),
+        source=f"{key}#{versions + 1}",
+        user=user,
+        is_synthetic=entry.is_synthetic,
+    )
+
+
+@transaction.atomic
+def book_new_single_entries(*, entries: Sequence[SingleEntry], user: User | None = None) -> int:
+    """Post, in bulk, the single entries that have no voucher yet: one posted voucher each. Returns how many.
+
+    Written in a few statements whatever the number, so a year's entries are booked before a run reads them.
+    """
+    booked = set(Voucher.objects.filter(source__in=[f"{e.key}#1" for e in entries]).values_list("source", flat=True))
+    new = [entry for entry in entries if f"{entry.key}#1" not in booked]
+    if not new:
+        return 0
+    organisations = {o.pk: o for o in Organisation.objects.filter(pk__in={e.organisation_id for e in new})}
+    for organisation in organisations.values():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    months = {(e.organisation_id, e.entry_date.year, e.entry_date.month) for e in new}
+    closed = set(
+        Period.objects.closed()
+        .filter(organisation_id__in=organisations)
+        .values_list("organisation_id", "year", "month")
+    )
+    if months & closed:
+        _organisation_id, year, month = sorted(months & closed)[0]
+        raise ValidationError(
+            _("%(year)s-%(month)02d is closed (结账); it takes no more vouchers.") % {"year": year, "month": month}
+        )
+    last: dict[tuple[int, int, int], int] = {
+        (row["organisation_id"], row["year"], row["month"]): row["last"]
+        for row in Voucher.objects.filter(organisation_id__in=organisations)
+        .values("organisation_id", "year", "month")
+        .annotate(last=Max("number"))
+        .order_by()
+    }
+    vouchers = []
+    all_lines = []
+    cache: dict = {}
+    for entry in sorted(new, key=lambda e: (e.organisation_id, e.entry_date, e.key)):
+        month = (entry.organisation_id, entry.entry_date.year, entry.entry_date.month)
+        last[month] = last.get(month, 0) + 1
+        organisation = organisations[entry.organisation_id]
+        vouchers.append(
+            Voucher(
+                organisation=organisation,
+                voucher_date=entry.entry_date,
+                year=entry.entry_date.year,
+                month=entry.entry_date.month,
+                number=last[month],
+                summary=entry.summary[:200],
+                source=f"{entry.key}#1",
+                prepared_by=user,
+                is_synthetic=entry.is_synthetic,
+            )
+        )
+        all_lines.append(_entry_lines(organisation, entry, cache))
+    vouchers = Voucher.objects.bulk_create(vouchers)
+    VoucherLine.objects.bulk_create(
+        VoucherLine(
+            voucher=voucher,
+            position=position,
+            account=line.account,
+            summary=voucher.summary,
+            debit_fen=line.debit_fen,
+            credit_fen=line.credit_fen,
+        )
+        for voucher, lines in zip(vouchers, all_lines, strict=True)
+        for position, line in enumerate(lines, start=1)
+    )
+    Voucher.objects.filter(pk__in=[v.pk for v in vouchers]).update(
+        status=Voucher.Status.POSTED, posted_at=timezone.now(), posted_by=user
+    )
+    return len(vouchers)

@@ -9,3 +9,7 @@ from tests.conftest import make_user
 @pytest.fixture
 def second_accountant(company) -> User:
     return make_user("accountant2", User.Role.ACCOUNTANT, organisation=company)
+
+
+# The appendix run of DESIGN.md, as the dividends tests build it.
+from tests.dividends.conftest import appendix, compute  # noqa: E402, F401
