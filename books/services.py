@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from books import chart
-from books.models import Account, Period, Voucher, VoucherLine
+from books.models import Account, Disclosure, Period, Voucher, VoucherLine
 from collective.models import Household, Organisation, User
 
 # --- Chart ----------------------------------------------------------------------------------------
@@ -555,3 +555,52 @@ def book_new_single_entries(*, entries: Sequence[SingleEntry], user: User | None
         status=Voucher.Status.POSTED, posted_at=timezone.now(), posted_by=user
     )
     return len(vouchers)
+
+
+# --- Financial disclosure (财务公开) ---------------------------------------------------------------
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, end - timedelta(days=1)
+
+
+@transaction.atomic
+def publish_disclosure(*, user: User, organisation: Organisation, year: int, quarter: int) -> Disclosure:
+    """财务公开: the quarter's income and expenses and the balance sheet at its end, frozen as published.
+
+    Published again, the figures are taken afresh and the time of publication moves; members always read
+    the latest. Only the books' keepers publish.
+    """
+    from books import reports
+
+    if not keeps_books_of(user, organisation):
+        raise PermissionDenied(_("You do not keep the books of %(organisation)s.") % {"organisation": organisation})
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError(_("A quarter is 1, 2, 3 or 4."))
+    start, end = quarter_bounds(year, quarter)
+    if end >= timezone.localdate():
+        raise ValidationError(_("A quarter is published once it is over."))
+    statement = reports.income_statement(organisation=organisation, start=start, end=end)
+    sheet = reports.balance_sheet(organisation=organisation, as_of=end)
+
+    def rows(lines):
+        return [[line.label, line.amount_fen, int(line.is_total), line.indent] for line in lines]
+
+    figures = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "income": rows(statement.lines),
+        "assets": rows(sheet.assets),
+        "liabilities": rows(sheet.liabilities),
+        "equity": rows(sheet.equity),
+    }
+    disclosure, _created = Disclosure.objects.select_for_update().get_or_create(
+        organisation=organisation, year=year, quarter=quarter
+    )
+    disclosure.figures = figures
+    disclosure.published_at = timezone.now()
+    disclosure.published_by = user
+    disclosure.save()
+    return disclosure

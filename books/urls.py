@@ -19,4 +19,6 @@ urlpatterns = [
     path("journal/<str:kind>/", views.journal, name="journal"),
     path("balance-sheet/", views.balance_sheet, name="balance-sheet"),
     path("income-statement/", views.income_statement, name="income-statement"),
+    path("disclosures/", views.disclosure_list, name="disclosure-list"),
+    path("disclosures/mine/", views.member_disclosures, name="member-disclosures"),
 ]

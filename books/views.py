@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from books import exports, forms, reports, services
 from books.chart import BANK, CASH
-from books.models import Account, Period, Voucher
+from books.models import Account, Disclosure, Period, Voucher
 from collective.models import Organisation
 
 PAGE_SIZE = 50
@@ -317,3 +317,50 @@ def period_close(request):
             return redirect("books:period-close")
     closed = Period.objects.closed().filter(organisation__in=organisations).select_related("organisation", "closed_by")
     return render(request, "books/period_close.html", {"form": form, "closed": closed.order_by("-year", "-month")})
+
+
+# --- Financial disclosure -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def disclosure_list(request):
+    """Officials: what was published, when and by whom; the keepers publish a quarter that is over."""
+    _need(request, "books.view_books")
+    organisations = _organisations(request)
+    form = forms.DisclosureForm(request.POST or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            disclosure = services.publish_disclosure(
+                user=request.user, organisation=data["organisation"], year=data["year"], quarter=data["quarter"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("%(organisation)s: %(year)s Q%(quarter)s published to the members.")
+                % {"organisation": disclosure.organisation, "year": disclosure.year, "quarter": disclosure.quarter},
+            )
+            return redirect("books:disclosure-list")
+    disclosures = Disclosure.objects.visible_to(request.user).select_related("organisation", "published_by")
+    return render(request, "books/disclosure_list.html", {"form": form, "disclosures": disclosures})
+
+
+def _farmer(request):
+    if not (request.user.is_authenticated and request.user.is_farmer and request.user.household_id):
+        raise PermissionDenied
+    return request.user
+
+
+@require_GET
+def member_disclosures(request):
+    """Members: the quarters their association published, newest first, each with its figures."""
+    user = _farmer(request)
+    disclosures = Disclosure.objects.visible_to(user).select_related("organisation").order_by("-year", "-quarter")
+    chosen = disclosures.filter(pk=request.GET.get("q")).first() if request.GET.get("q") else disclosures.first()
+    return render(
+        request,
+        "books/member_disclosure.html",
+        {"disclosures": disclosures, "disclosure": chosen, "association": user.household.association},
+    )

@@ -182,3 +182,28 @@ def test_postgresql_refuses_any_change_to_a_posted_voucher(accountant, second_ac
 def test_a_new_organisation_made_later_gets_the_chart_too(township):
     organisation = Organisation.objects.create(code="A09", name="九村", kind=Organisation.Kind.COLLECTIVE)
     assert Account.objects.filter(organisation=organisation, code="3301").exists()
+
+
+def test_an_association_publishes_a_quarter_that_is_over_and_only_its_members_read_it(
+    village_official_a, association_a, association_b, farmer_a, farmer_b
+):
+    from books.models import Disclosure
+
+    services.post_system_voucher(
+        organisation=association_a,
+        voucher_date=date(2024, 2, 1),
+        summary="补助",
+        lines=[
+            Line(account=acct(association_a, "1002"), debit_fen=500_000),
+            Line(account=acct(association_a, "550101"), credit_fen=500_000),
+        ],
+        source="test:subsidy",
+    )
+    with pytest.raises(PermissionDenied):
+        services.publish_disclosure(user=village_official_a, organisation=association_b, year=2024, quarter=1)
+    disclosure = services.publish_disclosure(user=village_official_a, organisation=association_a, year=2024, quarter=1)
+    assert disclosure.figures["start"] == "2024-01-01" and disclosure.figures["end"] == "2024-03-31"
+    assert ["加:补助收入", 500_000, 0, 0] in disclosure.figures["income"]
+    assert disclosure.figures["assets"][0] == ["货币资金", 500_000, 0, 0]
+    assert list(Disclosure.objects.visible_to(farmer_a)) == [disclosure]
+    assert list(Disclosure.objects.visible_to(farmer_b)) == []
