@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from books.models import Account
 from collective.models import Organisation
 from collective.money import yuan_to_fen
+from collective.spreadsheets import SpreadsheetField
 
 
 class OrganisationPeriodForm(forms.Form):
@@ -105,3 +106,7 @@ class DisclosureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
         self.fields["year"].initial = timezone.localdate().year
+
+
+class ReconciliationForm(OrganisationPeriodForm):
+    statement = SpreadsheetField(label=_("Bank statement (.xlsx or .csv)"))

@@ -19,6 +19,7 @@ urlpatterns = [
     path("journal/<str:kind>/", views.journal, name="journal"),
     path("balance-sheet/", views.balance_sheet, name="balance-sheet"),
     path("income-statement/", views.income_statement, name="income-statement"),
+    path("bank-reconciliation/", views.bank_reconciliation, name="bank-reconciliation"),
     path("disclosures/", views.disclosure_list, name="disclosure-list"),
     path("disclosures/mine/", views.member_disclosures, name="member-disclosures"),
 ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from books import exports, forms, reports, services
+from books import exports, forms, reconciliation, reports, services
 from books.chart import BANK, CASH
 from books.models import Account, Disclosure, Period, Voucher
 from collective.models import Organisation
@@ -364,3 +364,22 @@ def member_disclosures(request):
         "books/member_disclosure.html",
         {"disclosures": disclosures, "disclosure": chosen, "association": user.household.association},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def bank_reconciliation(request):
+    """Upload a bank statement; see it matched to the bank journal and the 余额调节表."""
+    _need(request, "books.view_books")
+    organisations = _organisations(request)
+    form = forms.ReconciliationForm(request.POST or None, request.FILES or None, organisations=organisations)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            statement = reconciliation.read_statement(upload=data["statement"], filename=data["statement"].name)
+            result = reconciliation.reconcile(
+                organisation=data["organisation"], statement=statement, start=data["start"], end=data["end"]
+            )
+        except ValidationError as error:
+            form.add_error("statement", error)
+    return render(request, "books/reconciliation.html", {"form": form, "result": result})

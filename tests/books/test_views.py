@@ -138,3 +138,21 @@ def test_the_balance_sheet_balances_and_says_so(client, accountant, company, pos
     login(client, accountant)
     page = client.get(reverse("books:balance-sheet"), {"organisation": company.pk, "end": "2024-12-31"})
     assert "账目平衡" in page.content.decode()
+
+
+def test_the_reconciliation_page_shows_the_adjusted_balances(client, accountant, company, posted):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, accountant)
+    csv = "交易日期,摘要,收入金额,支出金额,余额\n2024-06-30,收入,90000.00,,90000.00\n".encode()
+    response = client.post(
+        reverse("books:bank-reconciliation"),
+        {
+            "organisation": company.pk,
+            "start": "2024-06-01",
+            "end": "2024-06-30",
+            "statement": SimpleUploadedFile("statement.csv", csv),
+        },
+    )
+    page = response.content.decode()
+    assert "调节后余额相符。" in page and "已匹配 1 行。" in page

@@ -207,3 +207,33 @@ def test_an_association_publishes_a_quarter_that_is_over_and_only_its_members_re
     assert disclosure.figures["assets"][0] == ["货币资金", 500_000, 0, 0]
     assert list(Disclosure.objects.visible_to(farmer_a)) == [disclosure]
     assert list(Disclosure.objects.visible_to(farmer_b)) == []
+
+
+def test_a_bank_statement_is_matched_to_the_bank_journal_and_the_balances_reconcile(
+    accountant, second_accountant, company
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from books import reconciliation
+
+    posted_sale(accountant, second_accountant, company, day=date(2024, 3, 5))  # 90,000 in, on the 5th
+    posted_sale(accountant, second_accountant, company, day=date(2024, 3, 30), amount=50_000)  # not yet in the bank
+    csv = (
+        "账号,6222000000\n"
+        "交易日期,摘要,收入金额,支出金额,余额,流水号\n"
+        '2024-03-06,土地经营收入,"90,000.00",,90000.00,B001\n'
+        "2024/03/20,手续费,,12.50,89987.50,B002\n"
+    ).encode("gb18030")
+    statement = reconciliation.read_statement(upload=SimpleUploadedFile("s.csv", csv), filename="s.csv")
+    assert [(x.day, x.amount_fen) for x in statement] == [(date(2024, 3, 6), 9_000_000), (date(2024, 3, 20), -1250)]
+    result = reconciliation.reconcile(
+        organisation=company, statement=statement, start=date(2024, 3, 1), end=date(2024, 3, 31)
+    )
+    assert len(result.matched) == 1
+    assert [x.amount_fen for x in result.bank_only] == [-1250]
+    assert [x.amount_fen for x in result.book_only] == [50_000]
+    assert result.book_balance_fen == 9_050_000 and result.bank_balance_fen == 8_998_750
+    assert result.adjusted_book_fen == result.adjusted_bank_fen == 9_048_750
+    bad = SimpleUploadedFile("b.csv", "交易日期,金额\n2024-13-01,5\n".encode())
+    with pytest.raises(ValidationError, match="第2行"):
+        reconciliation.read_statement(upload=bad, filename="b.csv")
