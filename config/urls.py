@@ -27,6 +27,7 @@ urlpatterns = [
     path("land/", include("land.urls")),
     path("association/", include("association.urls")),
     path("dividends/", include("dividends.urls")),
+    path("books/", include("books.urls")),
     path("membership/", include("membership.urls")),
     path("assets/", include("assets.urls")),
     path("desk/", include("desk.urls")),

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from collective.models import EquityEvent, Household, Organisation, QuantityUnits, ShareEventLine, ShareType
 from collective.services import registry_as_of
 from dividends import engine
-from dividends.models import DistributionRun, LedgerEntry, RunHolding
+from dividends.models import DistributionRun, RunHolding
 from dividends.services.compute import GatheredInputs, RegistrySource
+from dividends.services.ledger import year_figures
 from land.models import LandTransferContract
 from land.services import contract_lines_for_year, labour_lines_for_year
 
@@ -28,9 +29,8 @@ def gather_inputs(*, run: DistributionRun) -> GatheredInputs:
     policy = run.policy
     company = run.company
     year = run.year
-    totals = LedgerEntry.objects.filter(organisation=company).of_year(year).totals_by_category()
-    revenue = {category: amount for (direction, category), amount in totals.items() if direction == "revenue"}
-    expense = {category: amount for (direction, category), amount in totals.items() if direction == "expense"}
+    # The year's revenue and expenses as the company's posted vouchers say (books/reports.py).
+    revenue, expense = year_figures(organisation=company, year=year)
     contract_lines = contract_lines_for_year(transferee=company, year=year)
     _refuse_dissolved_households(contract_lines, year)
     labour_lines = labour_lines_for_year(employer=company, year=year)

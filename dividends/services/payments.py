@@ -29,6 +29,7 @@ from collective.models import Organisation, User
 from collective.money import fen_to_yuan_string
 from collective.spreadsheets import safe_cell
 from dividends.models import DistributionRun, PaymentExport, Payout
+from dividends.services.bookkeeping import post_payment_voucher
 from land.models import RentAllocation
 from land.services import settle_rent_for_year
 
@@ -251,6 +252,18 @@ def mark_paid(
         lines = lines.filter(association=payer, association_paid_on__isnull=True).exclude(share_dividend_fen=0)
     if payouts is not None:
         lines = lines.filter(pk__in=list(payouts))
+    if company:
+        paid = lines.aggregate(rent=Sum("rent_fen"), land=Sum("land_dividend_fen"), wages=Sum("wage_fen"))
+    else:
+        paid = lines.aggregate(share=Sum("share_dividend_fen"))
+    post_payment_voucher(
+        run=run,
+        payer=payer,
+        paid_on=paid_on,
+        amounts={key: value or 0 for key, value in paid.items()},
+        reference=bank_reference.strip(),
+        user=user,
+    )
     if company:
         household_ids = list(lines.exclude(rent_fen=0).values_list("household_id", flat=True))
         count = lines.update(company_paid_on=paid_on, company_bank_reference=bank_reference.strip()[:64])

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from collective.models import Organisation, User
 from dividends.models import DistributionPolicy, DistributionRun, Objection, Payout, PayoutPart, Pool
+from dividends.services.bookkeeping import post_run_vouchers
 
 Status = DistributionRun.Status
 
@@ -224,6 +225,7 @@ def approve_run(
     run.resolution_date = resolution_date
     run.resolution_reference = resolution_reference.strip()
     run.save()
+    post_run_vouchers(run=run, user=user)
     return run
 
 

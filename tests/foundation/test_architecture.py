@@ -11,7 +11,7 @@ from portal.management.commands.makemessages import project_apps
 BASE_DIR = Path(settings.BASE_DIR)
 
 # From the ground floor up. An app may import itself and any app listed before it, never one after.
-FLOORS = ["collective", "land", "dividends", "association", "membership", "assets", "desk", "portal"]
+FLOORS = ["collective", "land", "books", "dividends", "association", "membership", "assets", "desk", "portal"]
 
 
 def imported_apps(app: str) -> dict[str, set[str]]:
