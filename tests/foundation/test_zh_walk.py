@@ -21,6 +21,8 @@ from collective.models import User
 ALLOWED = {"English", "Excel", "xlsx", "csv", "YYYY-MM-DD", "worker", "make", "Gantian"}
 # The share types' codes (slugs) the help text gives as examples.
 ALLOWED |= {"population", "labour", "collective"}
+# GeoJSON, its keywords and its datum, named in the boundary import's instructions as a file must spell them.
+ALLOWED |= {"GeoJSON", "FeatureCollection", "Polygon", "properties", "code", "WGS"}
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]")
 SKIPPED_PREFIXES = ("/admin/", "/api/", "/static/", "/accounts/logout", "/logout", "/i18n/")
 PER_PATTERN = 2
