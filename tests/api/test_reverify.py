@@ -286,7 +286,7 @@ def test_a_changed_input_is_caught(world, township_client):
 
 def test_a_reversal_stands_alone_and_is_recomputed_negated(appendix, compute, accountant, township_official):
     run = compute(appendix.policy)
-    run = money.publish_notice(user=accountant, run=run, starts_on=date(2025, 3, 1))
+    run = money.publish_notice(user=accountant, run=run, starts_on=date(2025, 3, 1), published_on=date(2025, 3, 1))
     run = money.approve_run(
         user=township_official, run=run, resolution_date=date(2025, 3, 20), resolution_reference="2025-1"
     )

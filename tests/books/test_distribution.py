@@ -65,7 +65,7 @@ def test_the_approved_run_posts_its_vouchers_and_the_payment_its_bank_side(
     appendix, compute, accountant, township_official, company, association_a
 ):
     run = compute(appendix.policy)
-    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2))
+    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2), published_on=date(2025, 1, 2))
     services.approve_run(user=township_official, run=run, resolution_date=date(2025, 1, 12), resolution_reference="1号")
     voucher = Voucher.objects.get(source=f"run:{run.pk}")
     assert voucher.is_posted and voucher.voucher_date == date(2025, 1, 12)

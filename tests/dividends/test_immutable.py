@@ -17,7 +17,7 @@ def approved(appendix, compute, accountant, township_official):
     if connection.vendor != "postgresql":
         pytest.skip("the triggers are PostgreSQL's; on SQLite the rule is the application's")
     run = compute(appendix.policy)
-    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2))
+    services.publish_notice(user=accountant, run=run, starts_on=date(2025, 1, 2), published_on=date(2025, 1, 2))
     return services.approve_run(
         user=township_official, run=run, resolution_date=date(2025, 1, 12), resolution_reference="决议1号"
     )
