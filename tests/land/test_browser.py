@@ -60,7 +60,7 @@ def test_an_official_drafts_signs_and_reads_a_contract_on_a_phone(
     page.goto(f"{live_server.url}/land/labour/new/")
     page.fill("input[name=household_code]", "A01-001")
     page.locator("input[name=household_code]").dispatch_event("change")
-    page.wait_for_function("document.querySelectorAll('select[name=member] option').length > 1")
+    page.locator("select[name=member] option").nth(1).wait_for(state="attached")
     assert "张三" in page.locator("select[name=member]").inner_text()
     check_phone_page(page, "land-labour-form")
     assert errors == []
