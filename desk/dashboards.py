@@ -230,7 +230,7 @@ class ToDo:
     households_without_account_count: int = 0
 
 
-TODO_LIMIT = 10
+TO_DO_ROWS = 10
 
 
 def village_todo(*, user: User, association: Organisation, today: date) -> ToDo:
@@ -249,14 +249,14 @@ def village_todo(*, user: User, association: Organisation, today: date) -> ToDo:
         .select_related("contract__household")
         .order_by("due_date", "contract__number")
     )
-    overdue_rows = list(overdue[:TODO_LIMIT])
+    overdue_rows = list(overdue[:TO_DO_ROWS])
     for row in overdue_rows:
         row.outstanding_fen = row.amount_fen - row.paid_total_fen
     objections = list(
         Objection.objects.visible_to(user)
         .filter(status=Objection.Status.OPEN, household__association=association)
         .select_related("household", "run__company")
-        .order_by("created_at", "pk")[:TODO_LIMIT]
+        .order_by("created_at", "pk")[:TO_DO_ROWS]
     )
     without_account = (
         Household.objects.visible_to(user)
@@ -266,12 +266,12 @@ def village_todo(*, user: User, association: Organisation, today: date) -> ToDo:
         .order_by("code")
     )
     return ToDo(
-        expiring=list(expiring[:TODO_LIMIT]),
+        expiring=list(expiring[:TO_DO_ROWS]),
         expiring_count=expiring.count(),
         overdue=overdue_rows,
         overdue_count=overdue.count(),
         objections=objections,
-        households_without_account=list(without_account[:TODO_LIMIT]),
+        households_without_account=list(without_account[:TO_DO_ROWS]),
         households_without_account_count=without_account.count(),
     )
 
