@@ -316,22 +316,22 @@ def _open_result(balances: TrialBalance) -> int:
 
 INCOME_LINES = (
     ("经营收入", "5001", 1),
-    ("减:经营支出", "5101", -1),
-    ("减:税金及附加", "5201", -1),
-    ("减:管理费用", "5301", -1),
-    ("减:公益支出", "5302", -1),
-    ("加:投资收益", "5401", 1),
-    ("加:补助收入", "5501", 1),
-    ("加:其他收入", "5601", 1),
-    ("减:其他支出", "5701", -1),
-    ("减:所得税费用", "5801", -1),
+    ("减：经营支出", "5101", -1),
+    ("减：税金及附加", "5201", -1),
+    ("减：管理费用", "5301", -1),
+    ("减：公益支出", "5302", -1),
+    ("加：投资收益", "5401", 1),
+    ("加：补助收入", "5501", 1),
+    ("加：其他收入", "5601", 1),
+    ("减：其他支出", "5701", -1),
+    ("减：所得税费用", "5801", -1),
 )
 DISTRIBUTION_LINES = (
-    ("减:提取公积公益金", "330102"),
-    ("减:提取应付福利费", "330103"),
-    ("减:投资分利", "330104"),
-    ("减:农户分配", "330105"),
-    ("减:土地分红", "330106"),
+    ("减：提取公积公益金", "330102"),
+    ("减：提取应付福利费", "330103"),
+    ("减：投资分利", "330104"),
+    ("减：农户分配", "330105"),
+    ("减：土地分红", "330106"),
 )
 
 
@@ -367,7 +367,7 @@ def income_statement(*, organisation: Organisation, start: date, end: date) -> I
         net += sign * amount
     lines.append(StatementLine(_("Net income of the period"), net, is_total=True))
     opening_undistributed = _closing_before(balances, chart.UNDISTRIBUTED)
-    lines.append(StatementLine("加:年初未分配收益", opening_undistributed))
+    lines.append(StatementLine("加：年初未分配收益", opening_undistributed))
     distributable = net + opening_undistributed
     lines.append(StatementLine(_("Income available for distribution"), distributable, is_total=True))
     distributed = 0

@@ -95,7 +95,7 @@ def test_an_unbalanced_voucher_page_says_why_and_keeps_what_was_typed(client, ac
         },
     )
     assert response.status_code == 200
-    assert "借方合计(10000分)与贷方合计(9999分)不等:凭证不平衡。" in response.content.decode()
+    assert "借方合计（10000 分）与贷方合计（9999 分）不等：凭证不平衡。" in response.content.decode()
     assert 'value="99.99"' in response.content.decode()
     assert not Voucher.objects.exists()
 

@@ -76,7 +76,7 @@ def test_an_unbalanced_voucher_is_refused_with_the_difference(accountant, compan
                 Line(account=acct(company, "500101"), credit_fen=99),
             ],
         )
-    assert error.value.messages == ["借方合计(100分)与贷方合计(99分)不等:凭证不平衡。"]
+    assert error.value.messages == ["借方合计（100 分）与贷方合计（99 分）不等：凭证不平衡。"]
     assert not Voucher.objects.exists()
 
 
@@ -203,7 +203,7 @@ def test_an_association_publishes_a_quarter_that_is_over_and_only_its_members_re
         services.publish_disclosure(user=village_official_a, organisation=association_b, year=2024, quarter=1)
     disclosure = services.publish_disclosure(user=village_official_a, organisation=association_a, year=2024, quarter=1)
     assert disclosure.figures["start"] == "2024-01-01" and disclosure.figures["end"] == "2024-03-31"
-    assert ["加:补助收入", 500_000, 0, 0] in disclosure.figures["income"]
+    assert ["加：补助收入", 500_000, 0, 0] in disclosure.figures["income"]
     assert disclosure.figures["assets"][0] == ["货币资金", 500_000, 0, 0]
     assert list(Disclosure.objects.visible_to(farmer_a)) == [disclosure]
     assert list(Disclosure.objects.visible_to(farmer_b)) == []
@@ -235,5 +235,5 @@ def test_a_bank_statement_is_matched_to_the_bank_journal_and_the_balances_reconc
     assert result.book_balance_fen == 9_050_000 and result.bank_balance_fen == 8_998_750
     assert result.adjusted_book_fen == result.adjusted_bank_fen == 9_048_750
     bad = SimpleUploadedFile("b.csv", "交易日期,金额\n2024-13-01,5\n".encode())
-    with pytest.raises(ValidationError, match="第2行"):
+    with pytest.raises(ValidationError, match="第 2 行"):
         reconciliation.read_statement(upload=bad, filename="b.csv")
