@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test`, one per CPU up to four (each has its own test database
+# and Celery broker database: tests/conftest.py).
+PYTEST_WORKERS ?= auto
 # The address `make run` serves on: `make run PORT=8001`, or PORT=8001 in the environment.
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -46,7 +49,7 @@ beat: setup
 	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=/tmp/gantian-celerybeat-schedule
 
 test: setup
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 # A county-sized distribution on PostgreSQL with real Celery workers, and pages under load: one table
 # (docs/scaling.md). BENCH_SIZES=100000 for a quicker run; about 15 minutes with the default sizes

@@ -26,6 +26,26 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 BASE_DIR = Path(settings.BASE_DIR)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_broker_database_per_test_process():
+    """Give each pytest-xdist process its own Redis database as the Celery broker.
+
+    Every process has its own test database, so a real worker started by one process must never
+    take a task sent by another: gw0 keeps the broker's database, gw1 the one below it, and so on.
+    """
+    from config.celery import app
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    url = settings.CELERY_BROKER_URL
+    if not (worker.startswith("gw") and url.startswith("redis://")):
+        return
+    base, _, number = url.rpartition("/")
+    own = f"{base}/{(int(number or 0) - int(worker[2:])) % 16}"
+    settings.CELERY_BROKER_URL = own
+    os.environ["CELERY_BROKER_URL"] = own
+    app.conf.broker_url = own
+
+
 @pytest.fixture(autouse=True)
 def _eager_celery_and_fast_hashing(settings):
     """Run tasks in-process unless a test asks for the real worker; hash passwords cheaply."""
