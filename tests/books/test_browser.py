@@ -20,8 +20,8 @@ def test_a_farmer_reads_the_published_quarter_on_a_phone(page, live_server, farm
         voucher_date=date(2024, 2, 1),
         summary="收到财政补助",
         lines=[
-            Line(account=Account.objects.get(organisation=association, code="1002"), debit_fen=1_234_567),
-            Line(account=Account.objects.get(organisation=association, code="550101"), credit_fen=1_234_567),
+            Line(account=Account.objects.get(organisation=association, code="102"), debit_fen=1_234_567),
+            Line(account=Account.objects.get(organisation=association, code="50301"), credit_fen=1_234_567),
         ],
         source="test:subsidy",
     )
