@@ -406,6 +406,8 @@ def year_figures(*, organisation: Organisation, year: int) -> tuple[dict[str, in
         VoucherLine.objects.posted()
         .filter(voucher__organisation=organisation, voucher__year=year)
         .filter(Q(account__category__startswith="revenue:") | Q(account__category__startswith="expense:"))
+        # Opening balances (books/opening_balances.py) are what a year starts with, not what the year before did.
+        .exclude(voucher__source__startswith="opening:")
         .values("account__category")
         .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
         .order_by()
