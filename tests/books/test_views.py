@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
-from books import services
+from books import exports, reports, services
 from books.models import Account, Voucher
 from books.services import Line
 
@@ -157,3 +158,26 @@ def test_the_reconciliation_page_shows_the_adjusted_balances(client, accountant,
     )
     page = response.content.decode()
     assert "调节后余额相符。" in page and "已匹配 1 行。" in page
+
+
+def test_the_statements_read_in_chinese_with_the_statutory_wording(client, accountant, company, posted):
+    from pypdf import PdfReader
+
+    login(client, accountant)
+    query = {"organisation": company.pk, "start": "2024-01-01", "end": "2024-12-31"}
+    income = client.get(reverse("books:income-statement"), query).content.decode()
+    for label in ("经营收入", "减：经营支出", "减：税金及附加", "加：投资收益", "减：所得税费用", "加：年初未分配收益"):
+        assert f">{label}<" in income, label
+    sheet = client.get(reverse("books:balance-sheet"), query).content.decode()
+    assert ">货币资金<" in sheet and ">应付劳务费<" in sheet and ">未分配收益<" in sheet
+    # The labels are English msgids: the page follows the reader's language, the PDF is Chinese whatever it is.
+    with translation.override("en"):
+        statement = reports.income_statement(organisation=company, start=date(2024, 1, 1), end=date(2024, 12, 31))
+        assert [str(line.label) for line in statement.lines[:3]] == [
+            "Operating income",
+            "土地经营",
+            "Less: operating expenses",
+        ]
+        pdf = exports.to_pdf(exports.income_statement_table(statement))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "减：经营支出" in text and "Less" not in text
