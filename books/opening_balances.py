@@ -65,7 +65,7 @@ def template_accounts(organisation: Organisation):
         Account.objects.filter(organisation=organisation)
         .leaves()
         .exclude(kind=Account.Kind.PROFIT_LOSS)
-        .select_related("parent__parent")
+        .select_related("parent__parent", "household")
         .order_by("code")
     )
 
