@@ -110,3 +110,14 @@ class DisclosureForm(forms.Form):
 
 class ReconciliationForm(OrganisationPeriodForm):
     statement = SpreadsheetField(label=_("Bank statement (.xlsx or .csv)"))
+
+
+class OpeningBalancesForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=_("Organisation"))
+    year = forms.IntegerField(label=_("Year the balances open"), min_value=2000, max_value=2100)
+    balances = SpreadsheetField(label=_("Opening balances (.xlsx or .csv, from the template)"))
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["year"].initial = timezone.localdate().year

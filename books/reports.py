@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Q, Sum
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from books import chart
 from books.models import Account, VoucherLine
@@ -188,7 +188,7 @@ def account_ledger(*, account: Account, start: date, end: date) -> AccountLedger
 
 @dataclass
 class StatementLine:
-    label: str
+    label: str  # lazy: read in the language the page, the file or the disclosure is made in
     amount_fen: int
     previous_fen: int = 0
     indent: int = 0
@@ -205,37 +205,38 @@ def _period_net(balances: TrialBalance, code: str) -> int:
 
 
 # (label, codes): each line of the 资产负债表 sums the closing balances of these accounts, on the
-# side the line stands (累计折旧 and the like are subtracted through their credit side).
+# side the line stands (累计折旧 and the like are subtracted through their credit side). The labels are the
+# statement's wording, in English for the catalogue; their Chinese is the statutory text.
 BALANCE_SHEET_ASSETS = (
-    ("货币资金", ("1001", "1002")),
-    ("短期投资", ("1101",)),
-    ("应收款项", ("1111", "1121")),
-    ("存货", ("1131",)),
-    ("消耗性生物资产", ("1141",)),
-    ("长期投资", ("1201",)),
-    ("生产性生物资产净值", ("1142", "-1143")),
-    ("公益性生物资产", ("1144",)),
-    ("固定资产净值", ("1301", "-1302")),
-    ("在建工程", ("1303",)),
-    ("固定资产清理", ("1304",)),
-    ("无形资产净值", ("1401", "-1402")),
-    ("长期待摊费用", ("1501",)),
-    ("待处理财产损溢", ("1601",)),
+    (_("Cash and bank deposits"), ("101", "102")),
+    (_("Short-term investments"), ("111",)),
+    (_("Receivables (statement line)"), ("112", "113")),
+    (_("Inventories"), ("121",)),
+    (_("Consumable biological assets"), ("131",)),
+    (_("Long-term investments"), ("141",)),
+    (_("Productive biological assets, net"), ("132", "-133")),
+    (_("Public-welfare biological assets"), ("134",)),
+    (_("Fixed assets, net"), ("151", "-152")),
+    (_("Construction in progress"), ("153",)),
+    (_("Fixed assets in disposal"), ("154",)),
+    (_("Intangible assets, net"), ("161", "-162")),
+    (_("Long-term deferred expenses"), ("171",)),
+    (_("Property losses and gains pending"), ("181",)),
 )
 BALANCE_SHEET_LIABILITIES = (
-    ("短期借款", ("2001",)),
-    ("应付款项", ("2101",)),
-    ("应付工资", ("2111",)),
-    ("应付劳务费", ("2121",)),
-    ("应交税费", ("2131",)),
-    ("长期借款及应付款", ("2201",)),
-    ("一事一议资金", ("2301",)),
-    ("专项应付款", ("2401",)),
+    (_("Short-term borrowings"), ("201",)),
+    (_("Payables (statement line)"), ("211",)),
+    (_("Wages payable (statement line)"), ("212",)),
+    (_("Labour fees payable"), ("213",)),
+    (_("Taxes payable"), ("214",)),
+    (_("Long-term borrowings and payables"), ("221",)),
+    (_("Funds of projects agreed case by case"), ("231",)),
+    (_("Special payables"), ("241",)),
 )
 BALANCE_SHEET_EQUITY = (
-    ("资本", ("3001",)),
-    ("公积公益金", ("3101",)),
-    ("未分配收益", ("3201", "3301")),
+    (_("Capital"), ("301",)),
+    (_("Reserve and welfare fund"), ("311",)),
+    (_("Undistributed income"), ("321", "322")),
 )
 
 
@@ -315,23 +316,24 @@ def _open_result(balances: TrialBalance) -> int:
 
 
 INCOME_LINES = (
-    ("经营收入", "5001", 1),
-    ("减：经营支出", "5101", -1),
-    ("减：税金及附加", "5201", -1),
-    ("减：管理费用", "5301", -1),
-    ("减：公益支出", "5302", -1),
-    ("加：投资收益", "5401", 1),
-    ("加：补助收入", "5501", 1),
-    ("加：其他收入", "5601", 1),
-    ("减：其他支出", "5701", -1),
-    ("减：所得税费用", "5801", -1),
+    (_("Operating income"), "501", 1),
+    (_("Less: operating expenses"), "511", -1),
+    (_("Less: taxes and surcharges"), "512", -1),
+    (_("Less: administrative expenses"), "513", -1),
+    (_("Less: public-welfare expenses"), "514", -1),
+    (_("Add: investment income"), "502", 1),
+    (_("Add: subsidy income"), "503", 1),
+    (_("Add: other income"), "504", 1),
+    (_("Less: other expenses"), "515", -1),
+    (_("Less: income tax expense"), "521", -1),
 )
+OPENING_UNDISTRIBUTED = _("Add: undistributed income at the start of the year")
 DISTRIBUTION_LINES = (
-    ("减：提取公积公益金", "330102"),
-    ("减：提取应付福利费", "330103"),
-    ("减：投资分利", "330104"),
-    ("减：农户分配", "330105"),
-    ("减：土地分红", "330106"),
+    (_("Less: set aside for the reserve and welfare fund"), "32202"),
+    (_("Less: set aside for welfare payable"), "32203"),
+    (_("Less: profit to investors"), "32204"),
+    (_("Less: distribution to households"), "32205"),
+    (_("Less: land dividends"), "32206"),
 )
 
 
@@ -367,7 +369,7 @@ def income_statement(*, organisation: Organisation, start: date, end: date) -> I
         net += sign * amount
     lines.append(StatementLine(_("Net income of the period"), net, is_total=True))
     opening_undistributed = _closing_before(balances, chart.UNDISTRIBUTED)
-    lines.append(StatementLine("加：年初未分配收益", opening_undistributed))
+    lines.append(StatementLine(OPENING_UNDISTRIBUTED, opening_undistributed))
     distributable = net + opening_undistributed
     lines.append(StatementLine(_("Income available for distribution"), distributable, is_total=True))
     distributed = 0
@@ -404,6 +406,8 @@ def year_figures(*, organisation: Organisation, year: int) -> tuple[dict[str, in
         VoucherLine.objects.posted()
         .filter(voucher__organisation=organisation, voucher__year=year)
         .filter(Q(account__category__startswith="revenue:") | Q(account__category__startswith="expense:"))
+        # Opening balances (books/opening_balances.py) are what a year starts with, not what the year before did.
+        .exclude(voucher__source__startswith="opening:")
         .values("account__category")
         .annotate(debit=Sum("debit_fen"), credit=Sum("credit_fen"))
         .order_by()

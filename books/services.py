@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from books import chart
@@ -77,6 +77,7 @@ def add_sub_account(
     category: str = "",
 ) -> Account:
     """A sub-account under an account that has no entries yet (an account with entries keeps them)."""
+    parent_code = chart.current_code(parent_code)
     parent = Account.objects.select_for_update().get(organisation=organisation, code=parent_code)
     if parent.is_leaf and VoucherLine.objects.filter(account=parent).exists():
         raise ValidationError(
@@ -108,6 +109,7 @@ def add_sub_account(
 
 def household_account(*, organisation: Organisation, parent_code: str, household: Household) -> Account:
     """The 往来 sub-ledger account of a household under 应收款, 应付款, 内部往来…: made on first use."""
+    parent_code = chart.current_code(parent_code)
     account = Account.objects.filter(organisation=organisation, parent__code=parent_code, household=household).first()
     if account is None:
         account = add_sub_account(
@@ -117,7 +119,8 @@ def household_account(*, organisation: Organisation, parent_code: str, household
 
 
 def account(*, organisation: Organisation, code: str) -> Account:
-    return Account.objects.get(organisation=organisation, code=code)
+    """An organisation's account by its code (a code of the former four-digit chart is read as today's)."""
+    return Account.objects.get(organisation=organisation, code=chart.current_code(code))
 
 
 # --- Vouchers -------------------------------------------------------------------------------------
@@ -582,20 +585,22 @@ def publish_disclosure(*, user: User, organisation: Organisation, year: int, qua
     start, end = quarter_bounds(year, quarter)
     if end >= timezone.localdate():
         raise ValidationError(_("A quarter is published once it is over."))
-    statement = reports.income_statement(organisation=organisation, start=start, end=end)
-    sheet = reports.balance_sheet(organisation=organisation, as_of=end)
 
     def rows(lines):
-        return [[line.label, line.amount_fen, int(line.is_total), line.indent] for line in lines]
+        return [[str(line.label), line.amount_fen, int(line.is_total), line.indent] for line in lines]
 
-    figures = {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "income": rows(statement.lines),
-        "assets": rows(sheet.assets),
-        "liabilities": rows(sheet.liabilities),
-        "equity": rows(sheet.equity),
-    }
+    # Frozen in the statutory Chinese wording, whatever language the publisher reads the site in.
+    with translation.override("zh-hans"):
+        statement = reports.income_statement(organisation=organisation, start=start, end=end)
+        sheet = reports.balance_sheet(organisation=organisation, as_of=end)
+        figures = {
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "income": rows(statement.lines),
+            "assets": rows(sheet.assets),
+            "liabilities": rows(sheet.liabilities),
+            "equity": rows(sheet.equity),
+        }
     disclosure, _created = Disclosure.objects.select_for_update().get_or_create(
         organisation=organisation, year=year, quarter=quarter
     )

@@ -9,11 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from books import exports, forms, reconciliation, reports, services
+from books import exports, forms, opening_balances, reconciliation, reports, services
 from books.chart import BANK, CASH
 from books.models import Account, Disclosure, Period, Voucher
 from collective.models import Organisation
@@ -383,3 +384,59 @@ def bank_reconciliation(request):
         except ValidationError as error:
             form.add_error("statement", error)
     return render(request, "books/reconciliation.html", {"form": form, "result": result})
+
+
+# --- Opening balances -----------------------------------------------------------------------------
+
+
+def _kept_organisations(request):
+    _need(request, "books.enter_voucher")
+    kept = [o.pk for o in _organisations(request) if services.keeps_books_of(request.user, o)]
+    if not kept:
+        raise PermissionDenied
+    return Organisation.objects.filter(pk__in=kept).order_by("kind", "code")
+
+
+@require_GET
+def opening_balances_template(request):
+    """The template of one organisation's books: its accounts, the amounts to fill in."""
+    organisation = get_object_or_404(_kept_organisations(request), pk=request.GET.get("organisation"))
+    response = HttpResponse(
+        opening_balances.template_xlsx(organisation=organisation),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="opening-balances-{organisation.code}.xlsx"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def opening_balances_page(request):
+    """The accountant uploads the filled template; every wrong row is said, and nothing is saved until none is."""
+    organisations = _kept_organisations(request)
+    form = forms.OpeningBalancesForm(request.POST or None, request.FILES or None, organisations=organisations)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            voucher = opening_balances.import_opening_balances(
+                user=request.user,
+                organisation=data["organisation"],
+                year=data["year"],
+                upload=data["balances"],
+                filename=data["balances"].name,
+            )
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(
+                request,
+                _("The opening balances of %(year)s are posted as voucher %(label)s.")
+                % {"year": data["year"], "label": voucher.label},
+            )
+            query = f"?organisation={data['organisation'].pk}&start={data['year']}-01-01&end={data['year']}-12-31"
+            return redirect(reverse("books:trial-balance") + query)
+    return render(
+        request,
+        "books/opening_balances.html",
+        {"form": form, "errors": errors, "organisations": organisations},
+    )

@@ -69,14 +69,14 @@ def test_the_approved_run_posts_its_vouchers_and_the_payment_its_bank_side(
     services.approve_run(user=township_official, run=run, resolution_date=date(2025, 1, 12), resolution_reference="1号")
     voucher = Voucher.objects.get(source=f"run:{run.pk}")
     assert voucher.is_posted and voucher.voucher_date == date(2025, 1, 12)
-    assert balances(company, "210101").closing_fen == 2_330_849  # rent payable
-    assert balances(company, "2121").closing_fen == 234_000  # wages payable (应付劳务费)
-    assert balances(company, "210102").closing_fen == 1_550_745  # land dividend payable
-    assert balances(company, "3101").closing_fen == 3_676_881  # 公积公益金
-    assert balances(company, "210103").closing_fen == 1_838_440  # welfare payable
-    assert balances(company, "210104").closing_fen == 10_295_268  # dividends to the associations
-    assert balances(association_a, "5401").closing_fen == 6_177_161  # 投资收益
-    assert balances(association_a, "210105").closing_fen == 5_559_445  # owed to households and itself
+    assert balances(company, "21101").closing_fen == 2_330_849  # rent payable
+    assert balances(company, "213").closing_fen == 234_000  # wages payable (应付劳务费)
+    assert balances(company, "21102").closing_fen == 1_550_745  # land dividend payable
+    assert balances(company, "311").closing_fen == 3_676_881  # 公积公益金
+    assert balances(company, "21103").closing_fen == 1_838_440  # welfare payable
+    assert balances(company, "21104").closing_fen == 10_295_268  # dividends to the associations
+    assert balances(association_a, "502").closing_fen == 6_177_161  # 投资收益
+    assert balances(association_a, "21105").closing_fen == 5_559_445  # owed to households and itself
     for organisation in (company, association_a):
         report = reports.trial_balance(organisation=organisation, start=date(2024, 1, 1), end=date(2025, 12, 31))
         assert report.balances
@@ -85,16 +85,16 @@ def test_the_approved_run_posts_its_vouchers_and_the_payment_its_bank_side(
     # Approving is done once: the vouchers are not posted again.
     assert Voucher.objects.filter(source__startswith=f"run:{run.pk}").count() == 3
     services.mark_paid(user=accountant, run=run, payer=company, paid_on=date(2025, 2, 3), bank_reference="B-1")
-    assert balances(company, "210101").closing_fen == 0
-    assert balances(company, "2121").closing_fen == 0
-    assert balances(company, "210102").closing_fen == 0
-    assert balances(company, "1002").closing_fen == 29_000_000 - 6_500_000 - 2_330_849 - 234_000 - 1_550_745
+    assert balances(company, "21101").closing_fen == 0
+    assert balances(company, "213").closing_fen == 0
+    assert balances(company, "21102").closing_fen == 0
+    assert balances(company, "102").closing_fen == 29_000_000 - 6_500_000 - 2_330_849 - 234_000 - 1_550_745
 
 
 def test_the_demo_books_of_2024_balance_for_every_organisation(db):
     call_command("load_gantian_demo", verbosity=0)
     run = DistributionRun.objects.get(company__code="XINGLV", year=2024)
-    organisations = {a.organisation for a in Account.objects.filter(code="1001").select_related("organisation")}
+    organisations = {a.organisation for a in Account.objects.filter(code="101").select_related("organisation")}
     assert len(organisations) >= 11  # the company, nine associations, the pear association (and the township)
     for organisation in organisations:
         report = reports.trial_balance(organisation=organisation, start=date(2024, 1, 1), end=date(2024, 12, 31))

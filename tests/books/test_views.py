@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the expected messages are Chinese, with Chinese punctuation
 """The books' pages: who sees what, entering and reviewing a voucher, the statements as page, Excel and PDF."""
 
 import io
@@ -6,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
-from books import services
+from books import exports, reports, services
 from books.models import Account, Voucher
 from books.services import Line
 
@@ -27,8 +29,8 @@ def posted(accountant, second_accountant, company):
         voucher_date=date(2024, 6, 30),
         summary="土地经营收入",
         lines=[
-            Line(account=acct(company, "1002"), debit_fen=9_000_000),
-            Line(account=acct(company, "500101"), credit_fen=9_000_000),
+            Line(account=acct(company, "102"), debit_fen=9_000_000),
+            Line(account=acct(company, "50101"), credit_fen=9_000_000),
         ],
     )
     services.review_voucher(user=second_accountant, voucher=voucher)
@@ -54,17 +56,17 @@ def test_the_accountant_enters_a_voucher_in_yuan_and_a_second_person_reviews_it(
             "lines-INITIAL_FORMS": "0",
             "lines-MIN_NUM_FORMS": "2",
             "lines-MAX_NUM_FORMS": "40",
-            "lines-0-account": acct(company, "1002").pk,
+            "lines-0-account": acct(company, "102").pk,
             "lines-0-debit": "120,000.00",
-            "lines-1-account": acct(company, "50010201").pk,
+            "lines-1-account": acct(company, "5010201").pk,
             "lines-1-credit": "120000",
         },
     )
     voucher = Voucher.objects.get()
     assert response.status_code == 302 and response.url == reverse("books:voucher-detail", args=[voucher.pk])
     assert [(x.account.code, x.debit_fen, x.credit_fen) for x in voucher.lines.all()] == [
-        ("1002", 12_000_000, 0),
-        ("50010201", 0, 12_000_000),
+        ("102", 12_000_000, 0),
+        ("5010201", 0, 12_000_000),
     ]
     assert voucher.attachments == 2 and voucher.prepared_by == accountant
     own = client.get(reverse("books:voucher-detail", args=[voucher.pk])).content.decode()
@@ -88,9 +90,9 @@ def test_an_unbalanced_voucher_page_says_why_and_keeps_what_was_typed(client, ac
             "lines-INITIAL_FORMS": "0",
             "lines-MIN_NUM_FORMS": "2",
             "lines-MAX_NUM_FORMS": "40",
-            "lines-0-account": acct(company, "1002").pk,
+            "lines-0-account": acct(company, "102").pk,
             "lines-0-debit": "100.00",
-            "lines-1-account": acct(company, "500101").pk,
+            "lines-1-account": acct(company, "50101").pk,
             "lines-1-credit": "99.99",
         },
     )
@@ -156,3 +158,26 @@ def test_the_reconciliation_page_shows_the_adjusted_balances(client, accountant,
     )
     page = response.content.decode()
     assert "调节后余额相符。" in page and "已匹配 1 行。" in page
+
+
+def test_the_statements_read_in_chinese_with_the_statutory_wording(client, accountant, company, posted):
+    from pypdf import PdfReader
+
+    login(client, accountant)
+    query = {"organisation": company.pk, "start": "2024-01-01", "end": "2024-12-31"}
+    income = client.get(reverse("books:income-statement"), query).content.decode()
+    for label in ("经营收入", "减：经营支出", "减：税金及附加", "加：投资收益", "减：所得税费用", "加：年初未分配收益"):
+        assert f">{label}<" in income, label
+    sheet = client.get(reverse("books:balance-sheet"), query).content.decode()
+    assert ">货币资金<" in sheet and ">应付劳务费<" in sheet and ">未分配收益<" in sheet
+    # The labels are English msgids: the page follows the reader's language, the PDF is Chinese whatever it is.
+    with translation.override("en"):
+        statement = reports.income_statement(organisation=company, start=date(2024, 1, 1), end=date(2024, 12, 31))
+        assert [str(line.label) for line in statement.lines[:3]] == [
+            "Operating income",
+            "土地经营",
+            "Less: operating expenses",
+        ]
+        pdf = exports.to_pdf(exports.income_statement_table(statement))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "减：经营支出" in text and "Less" not in text
