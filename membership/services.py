@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collective import services as collective
+from collective.hooks import check_quantification
 from collective.models import Member, MemberMove, Organisation, ShareEvent, User
 from land.models import Parcel
 from membership.criteria import NO_RULE, RULE_LIST, RULES, decide, facts_for
@@ -508,23 +509,70 @@ def registry_differences(round_: Round) -> list[str]:
 # --- Quantification from a final list -------------------------------------------------------------
 
 
+def refuse_quantification_without_final_list(*, association: Organisation, rule: collective.QuantificationRule) -> None:
+    """Refuse a quantification unless a completed round's final list covers the association on its base date.
+
+    Registered in collective.hooks.quantification_checks (MembershipConfig.ready), so the registry's
+    own quantify page obeys it as membership's pages do. The rule counts either exactly the final
+    list's members (membership's pages pass them), or the registry in membership on the base date,
+    which must then equal the final list.
+    """
+    round_ = (
+        Round.objects.filter(association=association, base_date=rule.base_date, stage=Round.Stage.COMPLETED)
+        .order_by("-pk")
+        .first()
+    )
+    if round_ is None:
+        raise ValidationError(
+            _(
+                "A quantification may use only a final membership list: %(association)s has no completed "
+                "membership round on the base date %(date)s. Complete a round on that base date (three "
+                "postings, then apply the final list), and quantify from its final list."
+            ),
+            code="no_final_list",
+            params={"association": association.name, "date": rule.base_date.isoformat()},
+        )
+    listed = final_member_ids(round_)
+    if rule.members is not None:
+        if rule.members != listed:
+            raise ValidationError(
+                _("A quantification may use only a final membership list: these are not the members of %(title)s."),
+                code="not_the_final_list",
+                params={"title": round_.title},
+            )
+        return
+    differing = registry_differences(round_)
+    if differing:
+        raise ValidationError(
+            _(
+                "A quantification may use only a final membership list: on %(date)s the registry differs from "
+                "the final list of %(title)s for %(names)s. Quantify from the round's page, which counts the "
+                "final list."
+            ),
+            code="registry_not_final_list",
+            params={"date": rule.base_date.isoformat(), "title": round_.title, "names": "、".join(differing)},
+        )
+
+
 def quantification_rule(*, round_: Round, rule: collective.QuantificationRule) -> collective.QuantificationRule:
     """The rule on the round's base date, counting only the final list's members."""
     return replace(rule, base_date=round_.base_date, members=final_member_ids(round_))
 
 
 def preview_quantification(*, round_: Round, rule: collective.QuantificationRule) -> collective.QuantificationPreview:
-    return collective.preview_quantification(
-        association=round_.association, rule=quantification_rule(round_=round_, rule=rule)
-    )
+    rule = quantification_rule(round_=round_, rule=rule)
+    check_quantification(association=round_.association, rule=rule)
+    return collective.preview_quantification(association=round_.association, rule=rule)
 
 
 def commit_quantification(
     *, round_: Round, rule: collective.QuantificationRule, expected_digest: str | None, by: User
 ) -> ShareEvent:
+    rule = quantification_rule(round_=round_, rule=rule)
+    check_quantification(association=round_.association, rule=rule)
     return collective.commit_quantification(
         association=round_.association,
-        rule=quantification_rule(round_=round_, rule=rule),
+        rule=rule,
         expected_digest=expected_digest,
         recorded_by=by,
         note=_("Quantification from the final list of %(title)s") % {"title": round_.title},

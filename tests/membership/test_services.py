@@ -1,5 +1,6 @@
 """Membership rounds through the services: proposals, postings, objections, the final list and the registry."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -234,3 +235,17 @@ def test_certificates_are_a_pdf_for_confirmed_members_only(completed, village):
     text = pdf_text(pdf)
     assert services.certificate_number(round_=completed, member_id=village.head.pk) in text
     assert services.certificate_number(round_=completed, member_id=village.grandfather.pk) not in text
+
+
+def test_a_quantification_counting_other_members_than_the_final_list_is_refused(completed, village, association_a):
+    from collective.hooks import check_quantification
+
+    population = ShareType.objects.create(association=association_a, code="population", name="人口股", weight=1)
+    listed = services.final_member_ids(completed)
+    rule = collective.QuantificationRule(base_date=BASE_DATE, population_type=population, members=listed)
+    check_quantification(association=association_a, rule=rule)  # the final list itself passes
+    with pytest.raises(ValidationError) as error:
+        check_quantification(association=association_a, rule=replace(rule, members=listed | {village.newborn.pk}))
+    assert error.value.messages == [
+        "A quantification may use only a final membership list: these are not the members of 2025年成员身份确认."
+    ]
