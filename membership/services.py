@@ -30,7 +30,17 @@ from collective.hooks import check_quantification
 from collective.models import Member, MemberMove, Organisation, ShareEvent, User
 from land.models import Parcel
 from membership.criteria import NO_RULE, RULE_LIST, RULES, decide, facts_for
-from membership.models import MIN_PERIOD_DAYS, POSTINGS, Criterion, Entry, Objection, Posting, Round, Status
+from membership.models import (
+    MIN_PERIOD_DAYS,
+    POSTINGS,
+    Criterion,
+    Entry,
+    Objection,
+    Posting,
+    Restoration,
+    Round,
+    Status,
+)
 
 CEASE_REASON_BY_RULE = {
     "deceased": Member.CeaseReason.DEATH,
@@ -504,6 +514,81 @@ def registry_differences(round_: Round) -> list[str]:
     )
     differing = listed ^ registry
     return list(Member.objects.filter(pk__in=differing).order_by("pk").values_list("name", flat=True))
+
+
+# --- Restoring a ceased membership ------------------------------------------------------------------
+
+
+@transaction.atomic
+def restore_membership(*, member: Member, reason: str, by: User, objection: Objection | None = None) -> Restoration:
+    """Annul the end of someone's membership: it ended by mistake, or an objection was upheld after the final list.
+
+    The member is a member again as if the cessation had never been recorded (no new join date); the
+    Restoration keeps the cessation that was annulled, the reason and who restored it, and Member's
+    history records the change with the same reason. A death is not undone here, nor a membership in
+    a household that was dissolved: those are corrections of the registry itself.
+    """
+    member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+    reason = reason.strip()
+    if member.ceased_on is None:
+        raise ValidationError(
+            _("The membership of %(name)s has not ended: there is nothing to restore."),
+            code="not_ceased",
+            params={"name": member.name},
+        )
+    if member.cease_reason == Member.CeaseReason.DEATH:
+        raise ValidationError(
+            _("%(name)s is recorded as deceased (%(date)s): a membership that ended by death is not restored."),
+            code="deceased",
+            params={"name": member.name, "date": member.ceased_on.isoformat()},
+        )
+    if member.household.dissolved_on is not None:
+        raise ValidationError(
+            _(
+                "Household %(household)s was dissolved on %(date)s: record %(name)s in a household that exists "
+                "before restoring the membership."
+            ),
+            code="household_dissolved",
+            params={
+                "household": member.household.code,
+                "date": member.household.dissolved_on.isoformat(),
+                "name": member.name,
+            },
+        )
+    if not reason:
+        raise ValidationError(_("Give the reason for restoring the membership."), code="no_reason")
+    if objection is not None and (
+        objection.entry is None
+        or objection.entry.member_id != member.pk
+        or objection.outcome != Objection.Outcome.UPHELD
+    ):
+        raise ValidationError(
+            _("That objection was not upheld about %(name)s."), code="foreign_objection", params={"name": member.name}
+        )
+    restoration = Restoration.objects.create(
+        member=member,
+        ceased_on=member.ceased_on,
+        cease_reason=member.cease_reason,
+        cease_note=member.cease_note,
+        reason=reason,
+        objection=objection,
+        restored_by=by,
+    )
+    member.ceased_on, member.cease_reason, member.cease_note = None, "", ""
+    member._change_reason = (_("Membership restored: %(reason)s") % {"reason": reason})[:100]
+    member._history_user = by
+    member.save(update_fields=["ceased_on", "cease_reason", "cease_note"])
+    return restoration
+
+
+def restorable_members(association: Organisation):
+    """Members of an association whose membership ended for a reason other than death, in households that exist."""
+    return (
+        Member.objects.filter(association=association, ceased_on__isnull=False, household__dissolved_on__isnull=True)
+        .exclude(cease_reason=Member.CeaseReason.DEATH)
+        .select_related("household")
+        .order_by("household__code", "pk")
+    )
 
 
 # --- Quantification from a final list -------------------------------------------------------------

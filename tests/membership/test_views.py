@@ -252,3 +252,44 @@ def test_the_registry_quantify_page_issues_shares_only_from_a_completed_rounds_f
     event = ShareEvent.objects.get()
     assert event.base_date == date(2025, 4, 30) and event.recorded_by == village_official_a
     assert sorted(event.lines.values_list("household__code", "quantity_delta")) == [("A01-001", 3), ("A01-002", 2)]
+
+
+def test_an_official_restores_a_ceased_membership_from_the_page_and_others_cannot(
+    client, village, village_official_a, village_official_b, township_official, farmer_a
+):
+    from collective import services as collective
+    from collective.models import Member
+    from membership.models import Restoration
+
+    collective.cease_membership(
+        member=village.daughter, ceased_on=date(2024, 3, 1), reason=Member.CeaseReason.MARRIED_OUT, note="误登记"
+    )
+    url = reverse("membership:member-restore", kwargs={"member_pk": village.daughter.pk})
+    client.force_login(village_official_b)
+    assert client.get(url).status_code == 404
+    client.force_login(farmer_a)
+    assert client.post(url, {"reason": "x"}).status_code in (403, 404)
+    client.force_login(township_official)
+    assert client.post(url, {"reason": "x"}).status_code == 403
+    assert "王芳" not in client.get(reverse("membership:restoration-list")).content.decode()
+
+    client.force_login(village_official_a)
+    listing = client.get(reverse("membership:restoration-list")).content.decode()
+    assert "王芳" in listing and "张老汉" not in listing  # a death is not restored here
+    page = client.post(url, {"reason": " "}).content.decode()
+    assert "该字段是必填项。" in page and not Restoration.objects.exists()
+    response = client.post(url, {"reason": "户口未迁出，误登记为外嫁"}, follow=True)
+    assert "王芳的成员身份已恢复。" in response.content.decode()
+    village.daughter.refresh_from_db()
+    assert village.daughter.ceased_on is None
+    restoration = Restoration.objects.get()
+    assert (restoration.reason, restoration.restored_by, restoration.cease_note) == (
+        "户口未迁出，误登记为外嫁",
+        village_official_a,
+        "误登记",
+    )
+    assert "户口未迁出，误登记为外嫁" in response.content.decode()
+
+    grandfather = reverse("membership:member-restore", kwargs={"member_pk": village.grandfather.pk})
+    page = client.post(grandfather, {"reason": "误操作"}).content.decode()
+    assert "张老汉已登记为死亡（2020-02-02）：因死亡终止的成员身份不能恢复。" in page
