@@ -40,6 +40,7 @@ from collective.forms import (
     SplitForm,
     TransferForm,
 )
+from collective.hooks import check_quantification
 from collective.models import (
     EquityEvent,
     Heartbeat,
@@ -894,6 +895,8 @@ def quantify(request):
     if request.method == "POST" and form.is_valid():
         rule = _rule(form.cleaned_data)
         try:
+            # The apps above refuse a quantification here (membership: only from a final list).
+            check_quantification(association=association, rule=rule)
             if request.POST.get("action") == "commit":
                 event = services.commit_quantification(
                     association=association,

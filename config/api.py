@@ -2,7 +2,8 @@
 
 from django.contrib.auth.decorators import login_required
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from association.api import ColdStoreViewSet, HarvestTotalViewSet, TrainingCountViewSet
@@ -57,5 +58,7 @@ urlpatterns = [
     # The documentation pages are for people: they take the site's log-in like every page.
     # The split view serves Swagger UI's start-up script as a file: the CSP refuses inline scripts.
     path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
-    path("redoc/", login_required(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
+    # ReDoc is not served: its bundle writes <style> elements (styled-components) and stops when the CSP
+    # refuses them; Swagger UI runs with none. The old address leads to the one documentation page.
+    path("redoc/", RedirectView.as_view(pattern_name="api-docs", permanent=True), name="api-redoc"),
 ]

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from membership.models import Criterion, Entry, Objection, Posting, Round
+from membership.models import Criterion, Entry, Objection, Posting, Restoration, Round
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -50,3 +50,18 @@ class PostingAdmin(ReadOnlyHistoryAdmin):
 class ObjectionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["posting", "household", "on_paper", "lodged_at", "outcome", "answered_at"]
     raw_id_fields = ["posting", "household", "entry", "lodged_by", "answered_by"]
+
+
+@admin.register(Restoration)
+class RestorationAdmin(admin.ModelAdmin):
+    list_display = ["member", "ceased_on", "cease_reason", "restored_by", "restored_at"]
+    raw_id_fields = ["member", "objection", "restored_by"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

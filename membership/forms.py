@@ -109,3 +109,24 @@ class RoundQuantificationForm(QuantificationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["base_date"]
+
+
+class RestoreForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the membership restored?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: ended by mistake, or an objection upheld after the final list (and its date)."),
+    )
+    objection = forms.ModelChoiceField(
+        label=_("Objection upheld (if any)"), queryset=Objection.objects.none(), required=False
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objection"].queryset = Objection.objects.filter(
+            entry__member=member, outcome=Objection.Outcome.UPHELD
+        ).select_related("posting__round")
+        self.fields["objection"].label_from_instance = lambda objection: (
+            f"{objection.posting.round.title} · {objection.posting.get_number_display()} · {objection.text[:40]}"
+        )

@@ -328,3 +328,48 @@ class Objection(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+class RestorationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> RestorationQuerySet:
+        """Officials of the member's association, and the township; no farmer reads the log."""
+        if not user.is_authenticated or user.role == User.Role.FARMER:
+            return self.none()
+        return self.filter(member__association__in=Organisation.objects.visible_to(user).collectives())
+
+
+class Restoration(models.Model):
+    """A ceased membership restored (恢复成员身份): ended by mistake, or an objection upheld after the final list.
+
+    Keeps what was annulled (the date, reason and note of the cessation) beside who restored it and why;
+    the member's own row loses its cessation, and Member's history records the change with the reason.
+    """
+
+    member = models.ForeignKey(Member, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    ceased_on = models.DateField(_("membership had ceased on"))
+    cease_reason = models.CharField(_("reason it had ceased"), max_length=16, choices=Member.CeaseReason)
+    cease_note = models.CharField(_("note on ceasing"), max_length=200, blank=True)
+    reason = models.CharField(_("reason for restoring"), max_length=300)
+    objection = models.ForeignKey(
+        Objection,
+        verbose_name=_("objection upheld"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="restorations",
+    )
+    restored_by = models.ForeignKey(User, verbose_name=_("restored by"), on_delete=models.PROTECT, related_name="+")
+    restored_at = models.DateTimeField(_("restored at"), auto_now_add=True)
+
+    objects = RestorationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("restored membership")
+        verbose_name_plural = _("restored memberships")
+        ordering = ["-restored_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="membership_restoration_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.restored_at:%Y-%m-%d}"

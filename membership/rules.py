@@ -15,6 +15,13 @@ def keeps_round(user, round_) -> bool:
     return round_ is not None and is_village_official(user) and user.organisation_id == round_.association_id
 
 
+@rules.predicate
+def keeps_member(user, member) -> bool:
+    """The village official of the member's association."""
+    return member is not None and is_village_official(user) and user.organisation_id == member.association_id
+
+
 rules.add_perm("membership.view_rounds", is_township_official | is_village_official)
 rules.add_perm("membership.start_round", is_village_official)
 rules.add_perm("membership.change_round", keeps_round)
+rules.add_perm("membership.restore_member", keeps_member)

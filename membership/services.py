@@ -26,10 +26,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collective import services as collective
+from collective.hooks import check_quantification
 from collective.models import Member, MemberMove, Organisation, ShareEvent, User
 from land.models import Parcel
 from membership.criteria import NO_RULE, RULE_LIST, RULES, decide, facts_for
-from membership.models import MIN_PERIOD_DAYS, POSTINGS, Criterion, Entry, Objection, Posting, Round, Status
+from membership.models import (
+    MIN_PERIOD_DAYS,
+    POSTINGS,
+    Criterion,
+    Entry,
+    Objection,
+    Posting,
+    Restoration,
+    Round,
+    Status,
+)
 
 CEASE_REASON_BY_RULE = {
     "deceased": Member.CeaseReason.DEATH,
@@ -505,7 +516,127 @@ def registry_differences(round_: Round) -> list[str]:
     return list(Member.objects.filter(pk__in=differing).order_by("pk").values_list("name", flat=True))
 
 
+# --- Restoring a ceased membership ------------------------------------------------------------------
+
+
+@transaction.atomic
+def restore_membership(*, member: Member, reason: str, by: User, objection: Objection | None = None) -> Restoration:
+    """Annul the end of someone's membership: it ended by mistake, or an objection was upheld after the final list.
+
+    The member is a member again as if the cessation had never been recorded (no new join date); the
+    Restoration keeps the cessation that was annulled, the reason and who restored it, and Member's
+    history records the change with the same reason. A death is not undone here, nor a membership in
+    a household that was dissolved: those are corrections of the registry itself.
+    """
+    member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+    reason = reason.strip()
+    if member.ceased_on is None:
+        raise ValidationError(
+            _("The membership of %(name)s has not ended: there is nothing to restore."),
+            code="not_ceased",
+            params={"name": member.name},
+        )
+    if member.cease_reason == Member.CeaseReason.DEATH:
+        raise ValidationError(
+            _("%(name)s is recorded as deceased (%(date)s): a membership that ended by death is not restored."),
+            code="deceased",
+            params={"name": member.name, "date": member.ceased_on.isoformat()},
+        )
+    if member.household.dissolved_on is not None:
+        raise ValidationError(
+            _(
+                "Household %(household)s was dissolved on %(date)s: record %(name)s in a household that exists "
+                "before restoring the membership."
+            ),
+            code="household_dissolved",
+            params={
+                "household": member.household.code,
+                "date": member.household.dissolved_on.isoformat(),
+                "name": member.name,
+            },
+        )
+    if not reason:
+        raise ValidationError(_("Give the reason for restoring the membership."), code="no_reason")
+    if objection is not None and (
+        objection.entry is None
+        or objection.entry.member_id != member.pk
+        or objection.outcome != Objection.Outcome.UPHELD
+    ):
+        raise ValidationError(
+            _("That objection was not upheld about %(name)s."), code="foreign_objection", params={"name": member.name}
+        )
+    restoration = Restoration.objects.create(
+        member=member,
+        ceased_on=member.ceased_on,
+        cease_reason=member.cease_reason,
+        cease_note=member.cease_note,
+        reason=reason,
+        objection=objection,
+        restored_by=by,
+    )
+    member.ceased_on, member.cease_reason, member.cease_note = None, "", ""
+    member._change_reason = (_("Membership restored: %(reason)s") % {"reason": reason})[:100]
+    member._history_user = by
+    member.save(update_fields=["ceased_on", "cease_reason", "cease_note"])
+    return restoration
+
+
+def restorable_members(association: Organisation):
+    """Members of an association whose membership ended for a reason other than death, in households that exist."""
+    return (
+        Member.objects.filter(association=association, ceased_on__isnull=False, household__dissolved_on__isnull=True)
+        .exclude(cease_reason=Member.CeaseReason.DEATH)
+        .select_related("household")
+        .order_by("household__code", "pk")
+    )
+
+
 # --- Quantification from a final list -------------------------------------------------------------
+
+
+def refuse_quantification_without_final_list(*, association: Organisation, rule: collective.QuantificationRule) -> None:
+    """Refuse a quantification unless a completed round's final list covers the association on its base date.
+
+    Registered in collective.hooks.quantification_checks (MembershipConfig.ready), so the registry's
+    own quantify page obeys it as membership's pages do. The rule counts either exactly the final
+    list's members (membership's pages pass them), or the registry in membership on the base date,
+    which must then equal the final list.
+    """
+    round_ = (
+        Round.objects.filter(association=association, base_date=rule.base_date, stage=Round.Stage.COMPLETED)
+        .order_by("-pk")
+        .first()
+    )
+    if round_ is None:
+        raise ValidationError(
+            _(
+                "A quantification may use only a final membership list: %(association)s has no completed "
+                "membership round on the base date %(date)s. Complete a round on that base date (three "
+                "postings, then apply the final list), and quantify from its final list."
+            ),
+            code="no_final_list",
+            params={"association": association.name, "date": rule.base_date.isoformat()},
+        )
+    listed = final_member_ids(round_)
+    if rule.members is not None:
+        if rule.members != listed:
+            raise ValidationError(
+                _("A quantification may use only a final membership list: these are not the members of %(title)s."),
+                code="not_the_final_list",
+                params={"title": round_.title},
+            )
+        return
+    differing = registry_differences(round_)
+    if differing:
+        raise ValidationError(
+            _(
+                "A quantification may use only a final membership list: on %(date)s the registry differs from "
+                "the final list of %(title)s for %(names)s. Quantify from the round's page, which counts the "
+                "final list."
+            ),
+            code="registry_not_final_list",
+            params={"date": rule.base_date.isoformat(), "title": round_.title, "names": "、".join(differing)},
+        )
 
 
 def quantification_rule(*, round_: Round, rule: collective.QuantificationRule) -> collective.QuantificationRule:
@@ -514,17 +645,19 @@ def quantification_rule(*, round_: Round, rule: collective.QuantificationRule) -
 
 
 def preview_quantification(*, round_: Round, rule: collective.QuantificationRule) -> collective.QuantificationPreview:
-    return collective.preview_quantification(
-        association=round_.association, rule=quantification_rule(round_=round_, rule=rule)
-    )
+    rule = quantification_rule(round_=round_, rule=rule)
+    check_quantification(association=round_.association, rule=rule)
+    return collective.preview_quantification(association=round_.association, rule=rule)
 
 
 def commit_quantification(
     *, round_: Round, rule: collective.QuantificationRule, expected_digest: str | None, by: User
 ) -> ShareEvent:
+    rule = quantification_rule(round_=round_, rule=rule)
+    check_quantification(association=round_.association, rule=rule)
     return collective.commit_quantification(
         association=round_.association,
-        rule=quantification_rule(round_=round_, rule=rule),
+        rule=rule,
         expected_digest=expected_digest,
         recorded_by=by,
         note=_("Quantification from the final list of %(title)s") % {"title": round_.title},

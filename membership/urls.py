@@ -20,6 +20,8 @@ urlpatterns = [
     path("rounds/<int:pk>/complete/", views.round_complete, name="round-complete"),
     path("rounds/<int:pk>/certificates.pdf", views.certificates_pdf, name="certificates"),
     path("rounds/<int:pk>/quantify/", views.quantify, name="quantify"),
+    path("restorations/", views.restoration_list, name="restoration-list"),
+    path("members/<int:member_pk>/restore/", views.member_restore, name="member-restore"),
     path("me/", views.portal_postings, name="portal-postings"),
     path("me/postings/<int:posting_pk>/objection/", views.portal_objection, name="portal-objection"),
 ]

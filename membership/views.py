@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from collective.models import Household
+from collective.models import Household, Member
 from collective.rules import is_farmer
 from collective.services import QuantificationRule
 from membership import forms, services
-from membership.models import POSTINGS, Entry, Objection, Posting, Round, Status
+from membership.models import POSTINGS, Entry, Objection, Posting, Restoration, Round, Status
 
 PAGE_SIZE = 100
 
@@ -417,6 +417,46 @@ def quantify(request, pk: int):
         except ValidationError as error:
             form.add_error(None, error)
     return render(request, "membership/quantify.html", {"round": round_, "form": form, "preview": preview})
+
+
+# --- Restoring a ceased membership ----------------------------------------------------------------
+
+
+@require_GET
+def restoration_list(request):
+    """The log of restored memberships, and the village's ceased members who may be restored."""
+    _need(request, "membership.view_rounds")
+    restorations = Restoration.objects.visible_to(request.user).select_related(
+        "member__household", "restored_by", "objection__posting__round"
+    )
+    association = request.user.organisation if request.user.is_village_official else None
+    restorable = services.restorable_members(association) if association is not None else None
+    return render(
+        request,
+        "membership/restoration_list.html",
+        {"restorations": restorations, "restorable": restorable},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def member_restore(request, member_pk: int):
+    member = get_object_or_404(Member.objects.visible_to(request.user).select_related("household"), pk=member_pk)
+    _need(request, "membership.restore_member", member)
+    form = forms.RestoreForm(request.POST or None, member=member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.restore_membership(
+                member=member,
+                reason=form.cleaned_data["reason"],
+                objection=form.cleaned_data["objection"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The membership of %(name)s is restored.") % {"name": member.name})
+            return redirect("membership:restoration-list")
+    return render(request, "membership/member_restore.html", {"member": member, "form": form})
 
 
 # --- The farmer's pages (portal) -------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_an_unknown_event_is_not_found(client, in_notice, township_official):
 
 def test_the_api_documentation_loads_nothing_from_another_origin(client, township_official):
     client.force_login(township_official)
-    html = client.get(reverse("api-redoc")).content.decode()
+    html = client.get(reverse("api-docs")).content.decode()
     assert "googleapis" not in html
     assert "https://" not in html and "http://" not in html
     assert "返回甘田" in html

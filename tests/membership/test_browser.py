@@ -1,6 +1,8 @@
 # ruff: noqa: RUF001 - the expected texts are Chinese, with Chinese punctuation
 """Membership identification on a 360-px phone, in Chinese, through Debian's chromium."""
 
+from datetime import date
+
 import pytest
 from django.urls import reverse
 
@@ -84,4 +86,32 @@ def test_an_official_cannot_close_a_posting_early_nor_quantify_from_an_open_roun
     page.click("main button:has-text('预览')")
     page.wait_for_load_state("networkidle")
     assert "股权量化只能使用最终成员名单：本轮确认尚未完成。" in page.locator("main").inner_text()
+    assert errors == []
+
+
+def test_an_official_restores_a_membership_ended_by_mistake_on_a_phone(page, live_server, village, village_official_a):
+    from collective import services as collective
+    from collective.models import Member
+    from membership.models import Restoration
+
+    errors = collect_console_errors(page)
+    collective.cease_membership(
+        member=village.daughter, ceased_on=date(2024, 3, 1), reason=Member.CeaseReason.MOVED_AWAY
+    )
+    log_in(page, live_server, village_official_a.username)
+    page.goto(f"{live_server.url}{reverse('membership:round-list')}")
+    page.click("main a:has-text('恢复成员身份')")
+    page.wait_for_load_state("networkidle")
+    check_phone_page(page, "membership-restorations")
+    page.click("main tr:has-text('王芳') a:has-text('恢复')")
+    page.wait_for_load_state("networkidle")
+    page.fill("textarea[name=reason]", "户口未迁出，误登记为迁出。")
+    check_phone_page(page, "membership-restore")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    main = page.locator("main").inner_text()
+    assert "王芳的成员身份已恢复。" in main and "户口未迁出，误登记为迁出。" in main
+    village.daughter.refresh_from_db()
+    assert village.daughter.ceased_on is None
+    assert Restoration.objects.get().restored_by == village_official_a
     assert errors == []

@@ -1,5 +1,6 @@
 """Membership rounds through the services: proposals, postings, objections, the final list and the registry."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 from collective import services as collective
 from collective.models import Member, ShareType
 from membership import services
-from membership.models import Entry, Posting, Round, Status
+from membership.models import Entry, Posting, Restoration, Round, Status
 from tests.membership.conftest import BASE_DATE, run_postings
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -234,3 +235,106 @@ def test_certificates_are_a_pdf_for_confirmed_members_only(completed, village):
     text = pdf_text(pdf)
     assert services.certificate_number(round_=completed, member_id=village.head.pk) in text
     assert services.certificate_number(round_=completed, member_id=village.grandfather.pk) not in text
+
+
+def test_a_quantification_counting_other_members_than_the_final_list_is_refused(completed, village, association_a):
+    from collective.hooks import check_quantification
+
+    population = ShareType.objects.create(association=association_a, code="population", name="人口股", weight=1)
+    listed = services.final_member_ids(completed)
+    rule = collective.QuantificationRule(base_date=BASE_DATE, population_type=population, members=listed)
+    check_quantification(association=association_a, rule=rule)  # the final list itself passes
+    with pytest.raises(ValidationError) as error:
+        check_quantification(association=association_a, rule=replace(rule, members=listed | {village.newborn.pk}))
+    assert error.value.messages == [
+        "A quantification may use only a final membership list: these are not the members of 2025年成员身份确认."
+    ]
+
+
+# --- Restoring a ceased membership ------------------------------------------------------------------
+
+
+def test_a_membership_ceased_by_the_final_list_is_restored_with_its_reason_and_audit_trail(
+    round_, village, village_official_a
+):
+    def revise(number):
+        if number == 2:
+            entry = round_.entries.get(member=village.head2)
+            services.override_entry(entry=entry, status=Status.NOT_MEMBER, reason="国家公职人员", by=village_official_a)
+
+    run_postings(round_, village_official_a, before_each=revise)
+    services.complete_round(round_=round_, by=village_official_a)
+    village.head2.refresh_from_db()
+    assert village.head2.ceased_on == BASE_DATE and village.head2.cease_reason == Member.CeaseReason.OTHER
+
+    restoration = services.restore_membership(
+        member=village.head2, reason="经复核王建军不是国家公职人员、误列", by=village_official_a
+    )
+    village.head2.refresh_from_db()
+    assert (village.head2.ceased_on, village.head2.cease_reason, village.head2.cease_note) == (None, "", "")
+    assert (restoration.ceased_on, restoration.cease_reason, restoration.restored_by) == (
+        BASE_DATE,
+        Member.CeaseReason.OTHER,
+        village_official_a,
+    )
+    assert restoration.cease_note.startswith("Membership round 2025年成员身份确认")
+    record = village.head2.history.latest()
+    assert record.history_user == village_official_a
+    assert record.history_change_reason == "Membership restored: 经复核王建军不是国家公职人员、误列"
+    # The registry on the base date no longer equals the final list, and says who differs.
+    assert services.registry_differences(round_) == ["王建军"]
+
+
+def test_a_restoration_is_refused_for_the_deceased_a_dissolved_household_or_no_reason(village, village_official_a):
+    def refused(member, reason="误操作") -> str:
+        with pytest.raises(ValidationError) as error:
+            services.restore_membership(member=member, reason=reason, by=village_official_a)
+        return error.value.messages[0]
+
+    assert refused(village.grandfather) == (
+        "张老汉 is recorded as deceased (2020-02-02): a membership that ended by death is not restored."
+    )
+    assert refused(village.head) == "The membership of 张国华 has not ended: there is nothing to restore."
+    collective.cease_membership(
+        member=village.daughter, ceased_on=date(2024, 3, 1), reason=Member.CeaseReason.MARRIED_OUT
+    )
+    assert refused(village.daughter, reason="  ") == "Give the reason for restoring the membership."
+    village.household2.dissolved_on = date(2025, 1, 1)
+    village.household2.save(update_fields=["dissolved_on"])
+    assert refused(village.daughter) == (
+        "Household A01-002 was dissolved on 2025-01-01: record 王芳 in a household that exists before "
+        "restoring the membership."
+    )
+    assert not services.restorable_members(village.household2.association).exists()
+    assert not Restoration.objects.exists()
+
+
+def test_a_restoration_names_the_objection_upheld_about_that_person_only(round_, village, village_official_a):
+    posting = services._publish(round_=round_, period_days=7, by=village_official_a, today=date(2025, 5, 6))
+    about = {e.member_id: e for e in round_.entries.all()}
+
+    def objection(member, outcome):
+        lodged = services.lodge_objection(
+            posting=posting,
+            household=village.household2,
+            entry=about[member.pk],
+            text="她仍在本村生活",
+            by=village_official_a,
+            on_paper=True,
+        )
+        return services.answer_objection(objection=lodged, answer="已核实", outcome=outcome, by=village_official_a)
+
+    upheld, rejected = objection(village.daughter, "upheld"), objection(village.head2, "rejected")
+    collective.cease_membership(
+        member=village.daughter, ceased_on=date(2024, 3, 1), reason=Member.CeaseReason.MARRIED_OUT
+    )
+    collective.cease_membership(member=village.head2, ceased_on=date(2024, 3, 1), reason=Member.CeaseReason.MOVED_AWAY)
+    with pytest.raises(ValidationError) as error:
+        services.restore_membership(member=village.head2, reason="异议", objection=rejected, by=village_official_a)
+    assert error.value.messages == ["That objection was not upheld about 王建军."]
+    with pytest.raises(ValidationError):
+        services.restore_membership(member=village.head2, reason="异议", objection=upheld, by=village_official_a)
+    restoration = services.restore_membership(
+        member=village.daughter, reason="异议成立", objection=upheld, by=village_official_a
+    )
+    assert restoration.objection == upheld and restoration.cease_reason == Member.CeaseReason.MARRIED_OUT

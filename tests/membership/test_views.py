@@ -205,3 +205,91 @@ def test_an_official_records_circumstances_and_overrides_from_the_entry_page(
     entry.refresh_from_db()
     assert (entry.proposed_rule, entry.proposed_status, entry.status) == ("married_out", "not_member", "member")
     assert entry.overridden_by == village_official_a
+
+
+def test_the_registry_quantify_page_issues_shares_only_from_a_completed_rounds_final_list(
+    client, round_, village, village_official_a, association_a
+):
+    from collective.models import Member, ShareEvent, ShareType
+    from tests.membership.conftest import member
+
+    population = ShareType.objects.create(association=association_a, code="population", name="人口股", weight=1)
+    client.force_login(village_official_a)
+    data = {
+        "base_date": "2025-04-30",
+        "population_type": population.pk,
+        "population_per_member": "1",
+        "labour_from_age": "16",
+        "labour_to_age": "60",
+        "labour_per_year": "1",
+        "collective_quantity": "0",
+    }
+
+    def post(action: str, **extra):
+        return client.post(reverse("collective:quantify"), {**data, **extra, "action": action})
+
+    # The round on that base date is still posting: no final list yet.
+    page = post("preview").content.decode()
+    assert "股权量化只能使用最终成员名单：甘田村股份经济合作社在基准日 2025-04-30 没有已完成的成员身份确认。" in page
+    run_postings(round_, village_official_a)
+    services.complete_round(round_=round_, by=village_official_a)
+    # Another base date is not covered by the round.
+    assert "在基准日 2025-05-01 没有已完成的成员身份确认" in post("preview", base_date="2025-05-01").content.decode()
+
+    # The registry moved away from the final list: someone joined before the base date after the round.
+    late = member(village.household2, "王后来", date(1980, 2, 2), Member.Relation.SPOUSE, Member.Sex.FEMALE)
+    page = post("preview").content.decode()
+    assert (
+        "股权量化只能使用最终成员名单：2025-04-30 的登记与 2025年成员身份确认 的最终名单不一致：王后来。"
+        "请从该轮确认的页面按最终名单量化。"
+    ) in page
+    late.delete()
+
+    preview = post("preview").context["preview"]
+    assert preview.members_counted == 5 and not ShareEvent.objects.exists()
+    response = post("commit", digest=preview.digest)
+    assert response.status_code == 302
+    event = ShareEvent.objects.get()
+    assert event.base_date == date(2025, 4, 30) and event.recorded_by == village_official_a
+    assert sorted(event.lines.values_list("household__code", "quantity_delta")) == [("A01-001", 3), ("A01-002", 2)]
+
+
+def test_an_official_restores_a_ceased_membership_from_the_page_and_others_cannot(
+    client, village, village_official_a, village_official_b, township_official, farmer_a
+):
+    from collective import services as collective
+    from collective.models import Member
+    from membership.models import Restoration
+
+    collective.cease_membership(
+        member=village.daughter, ceased_on=date(2024, 3, 1), reason=Member.CeaseReason.MARRIED_OUT, note="误登记"
+    )
+    url = reverse("membership:member-restore", kwargs={"member_pk": village.daughter.pk})
+    client.force_login(village_official_b)
+    assert client.get(url).status_code == 404
+    client.force_login(farmer_a)
+    assert client.post(url, {"reason": "x"}).status_code in (403, 404)
+    client.force_login(township_official)
+    assert client.post(url, {"reason": "x"}).status_code == 403
+    assert "王芳" not in client.get(reverse("membership:restoration-list")).content.decode()
+
+    client.force_login(village_official_a)
+    listing = client.get(reverse("membership:restoration-list")).content.decode()
+    assert "王芳" in listing and "张老汉" not in listing  # a death is not restored here
+    page = client.post(url, {"reason": " "}).content.decode()
+    assert "该字段是必填项。" in page and not Restoration.objects.exists()
+    response = client.post(url, {"reason": "户口未迁出，误登记为外嫁"}, follow=True)
+    assert "王芳的成员身份已恢复。" in response.content.decode()
+    village.daughter.refresh_from_db()
+    assert village.daughter.ceased_on is None
+    restoration = Restoration.objects.get()
+    assert (restoration.reason, restoration.restored_by, restoration.cease_note) == (
+        "户口未迁出，误登记为外嫁",
+        village_official_a,
+        "误登记",
+    )
+    assert "户口未迁出，误登记为外嫁" in response.content.decode()
+
+    grandfather = reverse("membership:member-restore", kwargs={"member_pk": village.grandfather.pk})
+    page = client.post(grandfather, {"reason": "误操作"}).content.decode()
+    assert "张老汉已登记为死亡（2020-02-02）：因死亡终止的成员身份不能恢复。" in page
