@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from collective.models import Household, Member, User
 from collective.rules import is_township_official, is_village_official, keeps_household
+from collective.shortcuts import add_service_errors
 
 PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 # No 0/o, 1/l/i: the password is read off a screen and typed on a phone keyboard.
@@ -212,12 +213,7 @@ def farmer_account_create(request):
                 member=form.cleaned_data["member"],
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    for message in errors:
-                        form.add_error(name if name in form.fields else None, message)
-            else:
-                form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             return _no_store(
                 render(

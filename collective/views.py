@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
@@ -69,6 +68,7 @@ from collective.services import (
     next_household_code,
     registry_as_of,
 )
+from collective.shortcuts import paginate
 
 
 class LoginView(auth_views.LoginView):
@@ -252,16 +252,14 @@ def household_list(request):
             if LAST_FOUR.match(query):
                 matches |= Q(pk__in=Member.objects.filter(id_number_last4=query.upper()).values("household"))
             households = households.filter(matches)
-    page = Paginator(households.order_by("code"), HOUSEHOLD_PAGE_SIZE).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
+    page, query_string = paginate(request, households.order_by("code"), HOUSEHOLD_PAGE_SIZE)
     return render(
         request,
         "collective/household_list.html",
         {
             "form": form,
             "page_obj": page,
-            "query_string": query_string.urlencode(),
+            "query_string": query_string,
             "can_change": request.user.is_village_official,
             "find_form": FindByIdForm(),
             "show_association": show_association,
@@ -795,7 +793,7 @@ def registry(request):
     """The association's registry on a date: every holder's shares by type, with the totals."""
     form, association, as_of, share_types, holdings, totals = _registry(request)
     holder_ids: list = list(dict.fromkeys(h.household_id for h in holdings))
-    page = Paginator(holder_ids, REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query_string = paginate(request, holder_ids, REGISTRY_PAGE_SIZE)
     on_page = set(page.object_list)
     households = Household.objects.select_related("head").in_bulk([pk for pk in on_page if pk is not None])
     rows = registry_rows(holdings=[h for h in holdings if h.household_id in on_page], households=households)
@@ -803,8 +801,6 @@ def registry(request):
         row["cells"] = [row["quantities"].get(t.pk) for t in share_types]
     for share_type in share_types:
         share_type.total = totals.get(share_type.pk)
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
     return render(
         request,
         "collective/registry.html",
@@ -815,7 +811,7 @@ def registry(request):
             "share_types": share_types,
             "rows": rows,
             "page_obj": page,
-            "query_string": query_string.urlencode(),
+            "query_string": query_string,
             "weighted_total": sum((totals.get(t.pk, 0) * t.weight for t in share_types), Decimal(0)),
             "holder_count": len(holder_ids),
             "can_change": rules.has_perm("collective.change_registry", request.user, association),

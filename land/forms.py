@@ -50,26 +50,6 @@ def household_in(code: str, associations) -> Household:
         ) from None
 
 
-def add_service_errors(
-    form: forms.Form, error: ValidationError, field_map: dict[str, str | None], skip: tuple[str, ...] = ()
-) -> None:
-    """Put a service's ValidationError on the form's fields, renaming fields the form calls otherwise.
-
-    Errors on fields the form lacks go to the top of the form, except those in `skip`, which the page
-    shows elsewhere.
-    """
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        if field in skip:
-            continue
-        name = field_map.get(field, field)
-        if name is not None and name not in form.fields:
-            name = None
-        form.add_error(name, errors)
-
-
 class ParcelForm(forms.ModelForm):
     household_code = forms.CharField(
         label=_("contract-right household code"),
