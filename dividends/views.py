@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collective.models import Household, Organisation, User
 from collective.shortcuts import add_service_errors, paginate, require_permission
-from dividends import engine, forms, services
+from dividends import engine, forms, imports, services
 from dividends.models import (
     DistributionPolicy,
     DistributionRun,
@@ -134,10 +134,10 @@ def ledger_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            count = services.import_entries(
+            count = imports.import_entries(
                 user=request.user, organisation=form.cleaned_data["organisation"], upload=upload, filename=upload.name
             )
-        except services.ImportRejected as rejected:
+        except imports.ImportRejected as rejected:
             problems = rejected.errors
         else:
             messages.success(request, _("%(count)s entries imported.") % {"count": count})

@@ -1,10 +1,8 @@
 """The dividends app's operations, one module per concern; the public ones are re-exported here."""
 
 from dividends.services.ledger import (
-    ImportRejected,
     IncomeStatement,
     delete_entry,
-    import_entries,
     income_statement,
     is_year_locked,
     post_entry,
@@ -33,7 +31,6 @@ from dividends.services.statements import (
 
 __all__ = [
     "HouseholdStatement",
-    "ImportRejected",
     "IncomeStatement",
     "answer_objection",
     "approve_run",
@@ -44,7 +41,6 @@ __all__ = [
     "create_run",
     "delete_entry",
     "export_payment_batch",
-    "import_entries",
     "income_statement",
     "is_year_locked",
     "lodge_objection",
