@@ -39,6 +39,16 @@ from collective.forms import (
     SplitForm,
     TransferForm,
 )
+from collective.imports import (
+    COLUMNS,
+    RosterInvalid,
+    import_roster,
+    read_rows,
+    registry_rows,
+    registry_workbook,
+    template_csv,
+    template_workbook,
+)
 from collective.models import (
     EquityEvent,
     Heartbeat,
@@ -51,16 +61,6 @@ from collective.models import (
     ShareType,
     User,
     equity_percentages,
-)
-from collective.roster import (
-    COLUMNS,
-    RosterInvalid,
-    import_roster,
-    read_rows,
-    registry_rows,
-    registry_workbook,
-    template_csv,
-    template_workbook,
 )
 from collective.services import (
     QuantificationRule,
