@@ -185,12 +185,6 @@ def _kept_association(request) -> Organisation:
     return association
 
 
-def _visible_associations(user):
-    if user.is_village_official:
-        return Organisation.objects.filter(pk=user.organisation_id)
-    return Organisation.objects.collectives()
-
-
 def _as_of(request) -> date:
     form = AsOfForm(request.GET)
     return form.cleaned_data["as_of"] if form.is_valid() else timezone.localdate()
@@ -209,7 +203,7 @@ def household_list(request):
     """Households of the official's association (all nine for the township), searched, filtered and paginated."""
     _require_pages(request)
     households = Household.objects.visible_to(request.user)
-    associations = _visible_associations(request.user)
+    associations = Organisation.objects.collectives().visible_to(request.user)
     groups = (
         households.exclude(village_group="")
         .order_by("village_group")
@@ -769,7 +763,7 @@ def collective_event(request, kind: str):
 
 def _registry(request):
     _require_pages(request)
-    associations = _visible_associations(request.user)
+    associations = Organisation.objects.collectives().visible_to(request.user)
     form = AsOfForm(request.GET or None, associations=associations)
     if form.is_bound and form.is_valid():
         as_of = form.cleaned_data["as_of"]
@@ -843,7 +837,7 @@ def registry_export(request):
 @require_GET
 def share_type_list(request):
     _require_pages(request)
-    associations = _visible_associations(request.user)
+    associations = Organisation.objects.collectives().visible_to(request.user)
     share_types = (
         ShareType.objects.visible_to(request.user).filter(association__in=associations).select_related("association")
     )

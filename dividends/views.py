@@ -297,38 +297,16 @@ def _run_context(request, run: DistributionRun) -> dict:
         )
     )
     totals["dividends"] = (totals["land"] or 0) + (totals["share"] or 0)
-    associations = [entry["association"] for entry in association_pools.values()]
-    if user.role == User.Role.VILLAGE:
-        associations = [a for a in associations if a.pk == user.organisation_id]
-    elif user.role == User.Role.FARMER:
-        associations = [a for a in associations if a.pk == user.household.association_id]
     return {
         "run": run,
         "company_pools": company_pools,
         "association_pools": list(association_pools.values()),
         "totals": totals,
         "notes": [_note_text(note) for note in run.notes],
-        "notice_associations": associations,
+        # The associations whose pools the user sees (Pool.visible_to): a village official only its own.
+        "notice_associations": [entry["association"] for entry in association_pools.values()],
         "open_objections": run.objections.open().count(),
-        "can_compute": user.has_perm("dividends.compute_run", run)
-        and run.status in DistributionRun.COMPUTABLE_STATUSES
-        and not run.is_reversal,
-        "can_publish": user.has_perm("dividends.publish_run", run)
-        and run.status == DistributionRun.Status.COMPUTED
-        and not run.is_reversal,
-        "can_withdraw": user.has_perm("dividends.publish_run", run) and run.status == DistributionRun.Status.NOTICE,
-        "can_approve": user.has_perm("dividends.approve_run", run)
-        and (
-            run.status == DistributionRun.Status.NOTICE
-            or (run.is_reversal and run.status == DistributionRun.Status.COMPUTED)
-        ),
-        "can_reverse": user.has_perm("dividends.reverse_run", run)
-        and run.is_locked
-        and not run.is_reversal
-        and not hasattr(run, "reversal"),
-        "can_close": user.has_perm("dividends.close_run", run) and run.status == DistributionRun.Status.PAID,
-        "can_pay": run.status in DistributionRun.LOCKING_STATUSES
-        and (user.role == User.Role.ACCOUNTANT or user.role == User.Role.VILLAGE or user.is_superuser),
+        "steps": run.allowed_steps(user),
         "publish_form": forms.PublishForm(),
         "approve_form": forms.ApproveForm(),
     }
@@ -485,21 +463,9 @@ def payout_list(request, pk: int):
             "q": q,
             "association": association,
             "associations": associations.order_by("code"),
-            "can_object": run.status == DistributionRun.Status.NOTICE,
+            "steps": run.allowed_steps(request.user),
         },
     )
-
-
-def _notice_association(request, run: DistributionRun, association_pk: int) -> Organisation:
-    user = request.user
-    association = get_object_or_404(Organisation.objects.collectives(), pk=association_pk)
-    if sees_all_money(user):
-        return association
-    if user.role == User.Role.VILLAGE and user.organisation_id == association.pk:
-        return association
-    if user.role == User.Role.FARMER and user.household and user.household.association_id == association.pk:
-        return association
-    raise Http404
 
 
 @require_GET
@@ -515,7 +481,7 @@ def notice(request, pk: int, association_pk: int):
     run = _visible_run(request, pk)
     if run.status == DistributionRun.Status.DRAFT:
         raise Http404
-    association = _notice_association(request, run, association_pk)
+    association = get_object_or_404(Organisation.objects.collectives().visible_to(request.user), pk=association_pk)
     payouts = (
         Payout.objects.filter(run=run, association=association)
         .select_related("household", "household__head")
@@ -638,7 +604,7 @@ def payment(request, pk: int):
             "run": run,
             "rows": rows,
             "form": forms.MarkPaidForm(),
-            "payable": run.status == DistributionRun.Status.APPROVED,
+            "steps": run.allowed_steps(request.user),
         },
     )
 
