@@ -35,6 +35,7 @@ from collective.services import household_holdings
 from dividends import engine
 from dividends import services as dividends
 from dividends.models import DistributionRun, NoticeRead, Objection, Payout, PayoutPart, Pool
+from dividends.services.reads import NEWS_EVENTS, mark_news_read
 from dividends.services.statements import HouseholdStatement, StatementRun
 from land import services as land
 from land.models import LandTransferContract, RentAllocation
@@ -42,7 +43,6 @@ from portal.templatetags.portal_tags import amount
 
 MASKED_ID_STARS = 14
 OBJECTION_MAX_LENGTH = 500
-NEWS_EVENTS = (DistributionRun.Status.NOTICE, DistributionRun.Status.PAID)
 
 
 def _day(value: date | None) -> str:
@@ -304,16 +304,6 @@ def unread_news(*, user: User) -> list[News]:
     return news
 
 
-def mark_news_read(*, user: User, run: DistributionRun, status: str) -> NoticeRead:
-    """Record that the farmer read the news of this run's notice or payment (again: the time is renewed)."""
-    if status not in NEWS_EVENTS:
-        raise ValidationError(_("There is no such news."))
-    read, _created = NoticeRead.objects.update_or_create(
-        user=user, run=run, status=status, defaults={"read_at": timezone.now()}
-    )
-    return read
-
-
 @require_GET
 def front_door(request):
     """The site's root: a farmer lands on the portal's home, every other role on its own."""
@@ -349,7 +339,7 @@ def news_read(request, run_pk: int, status: str):
     if status not in NEWS_EVENTS:
         raise Http404
     household = _own_household(request)
-    mark_news_read(user=user, run=run, status=status)
+    mark_news_read(user=user, run=run, event=status)
     target = request.POST.get("then")
     if target == "notice":
         return redirect("portal:notice", household_pk=household.pk)
@@ -610,7 +600,7 @@ def notice(request, household_pk: int):
             }
         )
         # Opening the notice is reading the news of it.
-        mark_news_read(user=user, run=run, status=DistributionRun.Status.NOTICE)
+        mark_news_read(user=user, run=run, event=DistributionRun.Status.NOTICE)
     objections = (
         Objection.objects.visible_to(user)
         .filter(household=household)

@@ -12,6 +12,7 @@ from dividends.services.ledger import (
 from dividends.services.objections import answer_objection, lodge_objection
 from dividends.services.payments import export_payment_batch, mark_paid, payment_rows
 from dividends.services.policies import save_policy, validate_policy
+from dividends.services.reads import mark_news_read
 from dividends.services.runs import (
     approve_run,
     close_run,
@@ -44,6 +45,7 @@ __all__ = [
     "income_statement",
     "is_year_locked",
     "lodge_objection",
+    "mark_news_read",
     "mark_paid",
     "payment_rows",
     "post_entry",
