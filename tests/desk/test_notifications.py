@@ -49,7 +49,7 @@ def test_one_service_records_a_reading_for_the_desk_and_the_portal(client, in_no
     assert notifications.unread_count(township_official) == 0
     again = mark_news_read(user=township_official, run=in_notice, event="notice")
     assert (again.pk, again.read_at > first.read_at) == (first.pk, True)
-    with pytest.raises(ValidationError, match="There is no such news"):
+    with pytest.raises(ValidationError, match="没有这条通知"):
         mark_news_read(user=township_official, run=in_notice, event="approved")
     client.force_login(farmer_a)
     client.post(reverse("portal:news-read", args=[in_notice.pk, "notice"]))
