@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from collective.models import Member
+from collective.models import Member, Organisation
 from collective.money import fen_to_yuan_string, format_yuan
 from collective.shortcuts import add_service_errors, paginate, require_permission
 from land import forms, imports, services
@@ -494,7 +494,7 @@ def labour_members(request):
     require_permission(request, "land.change_land")
     code = request.GET.get("household_code", "").strip()
     members = Member.objects.filter(
-        household__code=code, household__association__in=forms.visible_associations(request.user)
+        household__code=code, household__association__in=Organisation.objects.collectives().visible_to(request.user)
     ).order_by("pk")
     return render(request, "land/_member_options.html", {"members": members})
 
