@@ -2,6 +2,7 @@ import re
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import rules
 from django.conf import settings
@@ -17,14 +18,17 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collective import services
 from collective.forms import (
+    ApiKeyForm,
     AsOfForm,
     CancellationForm,
     CeaseMembershipForm,
+    FarmerAccountForm,
     FindByIdForm,
+    HouseholdChoiceForm,
     HouseholdFilterForm,
     HouseholdForm,
     ImportForm,
@@ -50,6 +54,7 @@ from collective.imports import (
     template_workbook,
 )
 from collective.models import (
+    ApiKey,
     EquityEvent,
     Heartbeat,
     Household,
@@ -62,13 +67,21 @@ from collective.models import (
     User,
     equity_percentages,
 )
+from collective.rules import is_township_official, is_village_official, manages_farmer_accounts
 from collective.services import (
     QuantificationRule,
     household_holdings,
     next_household_code,
     registry_as_of,
 )
-from collective.shortcuts import paginate
+from collective.services.accounts import (
+    check_may_manage,
+    create_api_key,
+    create_farmer_account,
+    reset_farmer_password,
+    revoke_api_key,
+)
+from collective.shortcuts import add_service_errors, paginate
 
 
 class LoginView(auth_views.LoginView):
@@ -972,3 +985,151 @@ def roster_template(request, fmt: str):
         template_workbook(share_types=share_types).save(response)
     response["Content-Disposition"] = f'attachment; filename="roster-template-{association.code}.{fmt}"'
     return response
+
+
+# --- API keys: township officials create and revoke them ------------------------------------------
+
+
+def _require_township(request) -> None:
+    if not is_township_official(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+def api_key_list(request):
+    """The township's API keys, active and revoked, with the form that creates one."""
+    _require_township(request)
+    keys = ApiKey.objects.visible_to(request.user).select_related("organisation", "created_by", "revoked_by")
+    return render(request, "collective/api_key_list.html", {"keys": keys, "form": ApiKeyForm()})
+
+
+@require_POST
+def api_key_create(request):
+    """Create a key and show it once; the page is not cached and the key cannot be shown again."""
+    _require_township(request)
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        keys = ApiKey.objects.visible_to(request.user).select_related("organisation", "created_by", "revoked_by")
+        return render(request, "collective/api_key_list.html", {"keys": keys, "form": form}, status=400)
+    key, raw_key = create_api_key(
+        name=form.cleaned_data["name"], organisation=form.cleaned_data["organisation"], created_by=request.user
+    )
+    response = render(request, "collective/api_key_created.html", {"key": key, "raw_key": raw_key})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def api_key_revoke(request, pk: int):
+    """Ask, then revoke a key."""
+    _require_township(request)
+    key = get_object_or_404(ApiKey.objects.visible_to(request.user).select_related("organisation"), pk=pk)
+    if request.method == "POST":
+        revoke_api_key(key=key, revoked_by=request.user)
+        messages.success(request, _("The key “%(name)s” is revoked.") % {"name": key.name})
+        return redirect("collective:api-key-list")
+    return render(request, "collective/api_key_revoke.html", {"key": key})
+
+
+# --- Farmer accounts: an official opens a household member's log-in, or resets its password ---------
+
+
+def _require_official(request) -> User:
+    user = request.user
+    if not (is_village_official(user) or is_township_official(user)):
+        raise PermissionDenied
+    return user
+
+
+@require_GET
+def farmer_account_list(request):
+    """The farmer accounts of the households the official keeps, found by household code, phone or name."""
+    official = _require_official(request)
+    households = Household.objects.visible_to(official)
+    accounts = (
+        User.objects.filter(role=User.Role.FARMER, household__in=households)
+        .select_related("household")
+        .order_by("household__code", "username")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        accounts = accounts.filter(
+            Q(household__code__icontains=query) | Q(username__contains=query) | Q(first_name__contains=query)
+        )
+    page, _query = paginate(request, accounts)
+    return render(
+        request,
+        "collective/farmer_account_list.html",
+        {
+            "page": page,
+            "query": query,
+            "query_string": urlencode({"q": query}) if query else "",
+            "choose_form": HouseholdChoiceForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def farmer_account_create(request):
+    """Open an account: first the household (by code), then the member and the phone number."""
+    official = _require_official(request)
+    code = (request.POST.get("household") or request.GET.get("household") or "").strip()
+    if not code:
+        return render(request, "collective/farmer_account_form.html", {"choose_form": HouseholdChoiceForm()})
+    household = Household.objects.visible_to(official).select_related("association").filter(code=code).first()
+    if household is None or not manages_farmer_accounts.test(official, household):
+        choose_form = HouseholdChoiceForm({"household": code})
+        choose_form.is_valid()
+        choose_form.add_error("household", _("No household %(code)s that you keep.") % {"code": code})
+        return render(request, "collective/farmer_account_form.html", {"choose_form": choose_form})
+    initial = {}
+    if request.method == "GET" and household.head_id:
+        initial = {"member": household.head_id, "phone": household.head.phone}
+    form = FarmerAccountForm(request.POST if request.method == "POST" else None, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account, password = create_farmer_account(
+                official=official,
+                household=household,
+                phone=form.cleaned_data["phone"],
+                member=form.cleaned_data["member"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _no_store(
+                render(
+                    request,
+                    "collective/farmer_account_password.html",
+                    {"account": account, "password": password, "created": True},
+                )
+            )
+    existing = User.objects.filter(role=User.Role.FARMER, household=household).order_by("username")
+    return render(
+        request,
+        "collective/farmer_account_form.html",
+        {"household": household, "form": form, "existing": existing},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def farmer_account_reset(request, pk: int):
+    """Confirm, then give the account a new one-time password shown once."""
+    official = _require_official(request)
+    account = get_object_or_404(
+        User.objects.filter(role=User.Role.FARMER, household__in=Household.objects.visible_to(official)).select_related(
+            "household"
+        ),
+        pk=pk,
+    )
+    check_may_manage(official=official, household=account.household)
+    if request.method == "POST":
+        password = reset_farmer_password(official=official, account=account)
+        return _no_store(
+            render(
+                request,
+                "collective/farmer_account_password.html",
+                {"account": account, "password": password, "created": False},
+            )
+        )
+    return render(request, "collective/farmer_account_reset.html", {"account": account})

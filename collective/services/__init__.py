@@ -1,5 +1,7 @@
 """The collective app's operations, one module per concern; the public ones are re-exported here.
 
+Accounts (accounts.py): farmer log-ins opened by officials, API keys for reporting clients.
+
 Registry operations: the registry as of a date (registry), the share ledger (events), quantification,
 households and members. Every change to holdings is a ShareEvent appended by one of the functions in
 events.py, which check the rules inside one transaction with the households concerned locked
@@ -8,6 +10,15 @@ check permissions first (collective.rules); these functions check the registry's
 ValidationError with a message for people.
 """
 
+from collective.services.accounts import (
+    check_may_manage,
+    create_api_key,
+    create_farmer_account,
+    find_api_key,
+    generate_one_time_password,
+    reset_farmer_password,
+    revoke_api_key,
+)
 from collective.services.events import (
     cancel_shares,
     issue_shares,
@@ -63,9 +74,14 @@ __all__ = [
     "SkippedMember",
     "cancel_shares",
     "cease_membership",
+    "check_may_manage",
     "commit_quantification",
+    "create_api_key",
+    "create_farmer_account",
     "create_household",
+    "find_api_key",
     "format_shares",
+    "generate_one_time_password",
     "household_holdings",
     "households_on",
     "id_number_in_use",
@@ -82,8 +98,10 @@ __all__ = [
     "register_member",
     "registries_as_of",
     "registry_as_of",
+    "reset_farmer_password",
     "reveal_bank_account",
     "reveal_id_number",
+    "revoke_api_key",
     "share_event_checks",
     "split_household",
     "transfer_membership",
