@@ -6,8 +6,7 @@ from datetime import date
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,30 +26,9 @@ from assets.models import (
     Resource,
 )
 from collective.models import Organisation
+from collective.shortcuts import add_service_errors, paginate, require_permission
 from land.models import Parcel
 from land.services import format_mu
-
-PAGE_SIZE = 50
-
-
-def _need(request, permission: str, obj=None) -> None:
-    if not request.user.has_perm(permission, obj):
-        raise PermissionDenied
-
-
-def _page(request, queryset):
-    """Return a page of the list and the query string that keeps its filters on the other pages."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page")), query.urlencode()
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _card_url(request, asset: Asset) -> str:
@@ -62,7 +40,7 @@ def _card_url(request, asset: Asset) -> str:
 
 @require_GET
 def asset_list(request):
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     assets = Asset.objects.visible_to(request.user).select_related("owner")
     q = request.GET.get("q", "").strip()
     if q:
@@ -75,7 +53,7 @@ def asset_list(request):
         assets = assets.filter(status=status)
     totals = assets.aggregate(count=Count("pk"), cost=Sum("cost_fen"))
     today = timezone.localdate()
-    page, query_string = _page(request, assets.order_by("code"))
+    page, query_string = paginate(request, assets.order_by("code"))
     rows = [(asset, services.depreciation_line(asset, year=today.year, month=today.month)) for asset in page]
     return render(
         request,
@@ -100,14 +78,14 @@ def asset_form(request, code: str | None = None):
     asset = None
     if code is not None:
         asset = get_object_or_404(Asset.objects.visible_to(request.user), code=code)
-    _need(request, "assets.change_assets", asset)
+    require_permission(request, "assets.change_assets", asset)
     form = forms.AssetForm(request.POST or None, instance=asset, user=request.user)
     if request.method == "POST" and form.is_valid():
         candidate = form.save(commit=False)
         try:
             services.save_asset(asset=candidate)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Asset %(code)s saved.") % {"code": candidate.code})
             return redirect("assets:asset-card", code=candidate.code)
@@ -117,7 +95,7 @@ def asset_form(request, code: str | None = None):
 @require_GET
 def asset_card(request, code: str):
     """The asset card: what a label's QR code opens on a phone."""
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     asset = get_object_or_404(Asset.objects.visible_to(request.user).select_related("owner"), code=code)
     today = timezone.localdate()
     can_change = request.user.has_perm("assets.change_assets", asset)
@@ -148,7 +126,7 @@ def asset_card(request, code: str):
 
 @require_GET
 def asset_qr(request, code: str):
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     asset = get_object_or_404(Asset.objects.visible_to(request.user), code=code)
     return HttpResponse(services.render_qr_svg(_card_url(request, asset)), content_type="image/svg+xml")
 
@@ -161,7 +139,7 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 
 @require_GET
 def asset_label(request, code: str):
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     asset = get_object_or_404(Asset.objects.visible_to(request.user).select_related("owner"), code=code)
     pdf = services.render_labels_pdf(assets=[asset], card_url_of=lambda a: _card_url(request, a))
     return _pdf_response(pdf, f"{asset.code}-label.pdf")
@@ -170,7 +148,7 @@ def asset_label(request, code: str):
 @require_GET
 def labels_pdf(request):
     """Labels for every asset in the register (not disposed) the user sees, one per label."""
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     assets = list(Asset.objects.visible_to(request.user).exclude(status=Asset.Status.DISPOSED).select_related("owner"))
     pdf = services.render_labels_pdf(assets=assets, card_url_of=lambda a: _card_url(request, a))
     return _pdf_response(pdf, "asset-labels.pdf")
@@ -179,7 +157,7 @@ def labels_pdf(request):
 @require_POST
 def asset_dispose(request, code: str):
     asset = get_object_or_404(Asset.objects.visible_to(request.user), code=code)
-    _need(request, "assets.change_assets", asset)
+    require_permission(request, "assets.change_assets", asset)
     form = forms.DisposeForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -204,7 +182,7 @@ def asset_dispose(request, code: str):
 @require_POST
 def asset_photo(request, code: str):
     asset = get_object_or_404(Asset.objects.visible_to(request.user), code=code)
-    _need(request, "assets.change_assets", asset)
+    require_permission(request, "assets.change_assets", asset)
     form = forms.PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         AssetPhoto.objects.create(asset=asset, image=form.cleaned_data["image"], caption=form.cleaned_data["caption"])
@@ -219,7 +197,7 @@ def asset_photo(request, code: str):
 @require_GET
 def depreciation(request):
     """One month's depreciation per asset: what the books will post (services.month_depreciation)."""
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     today = timezone.localdate()
     try:
         year, month = (int(part) for part in request.GET.get("month", "").split("-"))
@@ -240,12 +218,12 @@ def depreciation(request):
 
 @require_http_methods(["GET", "POST"])
 def check_list(request):
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     checks = InventoryCheck.objects.visible_to(request.user).select_related("owner").annotate(found=Count("findings"))
     can_change = request.user.has_perm("assets.change_assets")
     form = forms.StartCheckForm(request.POST or None, user=request.user)
     if request.method == "POST":
-        _need(request, "assets.change_assets")
+        require_permission(request, "assets.change_assets")
         if form.is_valid():
             try:
                 check = services.start_inventory_check(
@@ -255,7 +233,7 @@ def check_list(request):
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 return redirect("assets:check-detail", pk=check.pk)
     return render(request, "assets/check_list.html", {"checks": checks, "form": form, "can_change": can_change})
@@ -265,11 +243,11 @@ def check_list(request):
 def check_detail(request, pk: int):
     """The phone page of a check: scan a label or type a code; what is found and the differences."""
     check = get_object_or_404(InventoryCheck.objects.visible_to(request.user).select_related("owner"), pk=pk)
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     can_change = request.user.has_perm("assets.change_assets", check)
     form = forms.ScanForm(request.POST or None)
     if request.method == "POST":
-        _need(request, "assets.change_assets", check)
+        require_permission(request, "assets.change_assets", check)
         if form.is_valid():
             try:
                 result = services.record_finding(check=check, scanned=form.cleaned_data["scanned"], user=request.user)
@@ -295,7 +273,7 @@ def check_detail(request, pk: int):
 @require_POST
 def check_close(request, pk: int):
     check = get_object_or_404(InventoryCheck.objects.visible_to(request.user), pk=pk)
-    _need(request, "assets.change_assets", check)
+    require_permission(request, "assets.change_assets", check)
     services.close_inventory_check(check=check)
     messages.success(request, _("The inventory check is closed."))
     return redirect("assets:check-detail", pk=check.pk)
@@ -306,7 +284,7 @@ def check_close(request, pk: int):
 
 @require_GET
 def resource_list(request):
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     resources = Resource.objects.visible_to(request.user).select_related("owner")
     kind = request.GET.get("kind", "")
     if kind in Resource.Kind.values:
@@ -318,7 +296,7 @@ def resource_list(request):
         resources.values("kind", "status").annotate(area=Sum("area_mu"), count=Count("pk")).order_by("kind", "status")
     )
     kinds, statuses = dict(Resource.Kind.choices), dict(Resource.Status.choices)
-    page, query_string = _page(request, resources.order_by("owner__code", "code"))
+    page, query_string = paginate(request, resources.order_by("owner__code", "code"))
     return render(
         request,
         "assets/resource_list.html",
@@ -348,7 +326,7 @@ def resource_form(request, pk: int | None = None):
     resource = None
     if pk is not None:
         resource = get_object_or_404(Resource.objects.visible_to(request.user), pk=pk)
-    _need(request, "assets.change_assets", resource)
+    require_permission(request, "assets.change_assets", resource)
     form = forms.ResourceForm(request.POST or None, instance=resource, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
@@ -362,7 +340,7 @@ def resource_form(request, pk: int | None = None):
 
 @require_GET
 def contract_list(request):
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     contracts = Contract.objects.visible_to(request.user).select_related("owner")
     status = request.GET.get("status", "")
     if status in Contract.Status.values:
@@ -373,7 +351,7 @@ def contract_list(request):
         scheduled=Sum("installments__amount_fen", distinct=False),
         overdue_count=Count("installments", filter=Q(installments__overdue=True)),
     )
-    page, query_string = _page(request, contracts.order_by("end_date", "number"))
+    page, query_string = paginate(request, contracts.order_by("end_date", "number"))
     return render(
         request,
         "assets/contract_list.html",
@@ -389,14 +367,14 @@ def contract_list(request):
 
 @require_http_methods(["GET", "POST"])
 def contract_create(request):
-    _need(request, "assets.change_assets")
+    require_permission(request, "assets.change_assets")
     form = forms.ContractForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             contract = services.create_contract(**data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Contract %(number)s drafted.") % {"number": contract.number})
             return redirect("assets:contract-detail", pk=contract.pk)
@@ -409,7 +387,7 @@ def _visible_contract(request, pk: int) -> Contract:
 
 @require_GET
 def contract_detail(request, pk: int):
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     contract = _visible_contract(request, pk)
     installments = list(contract.installments.with_received().order_by("due_date"))
     for installment in installments:
@@ -435,7 +413,7 @@ def contract_detail(request, pk: int):
 
 def _contract_action(request, pk: int, form_class, action, success: str):
     contract = _visible_contract(request, pk)
-    _need(request, "assets.change_assets", contract)
+    require_permission(request, "assets.change_assets", contract)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -510,7 +488,7 @@ def contract_deposit(request, pk: int):
 
 @require_GET
 def reminders(request):
-    _need(request, "assets.view_assets")
+    require_permission(request, "assets.view_assets")
     return render(request, "assets/reminders.html", services.reminder_lists(user=request.user))
 
 
@@ -519,7 +497,7 @@ def reminders(request):
 
 @require_GET
 def parcel_map(request):
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     parcels = Parcel.objects.visible_to(request.user)
     associations = Organisation.objects.filter(pk__in=parcels.values("association_id")).order_by("code")
     association = request.GET.get("association", "")
@@ -541,7 +519,7 @@ def parcel_map(request):
 
 @require_http_methods(["GET", "POST"])
 def boundary_import(request):
-    _need(request, "land.change_land")
+    require_permission(request, "land.change_land")
     form = forms.BoundaryImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -558,7 +536,7 @@ def boundary_import(request):
 def boundary_edit(request, pk: int):
     """Set one parcel's boundary: drawn on the map (the page's script fills the field) or pasted as GeoJSON."""
     parcel = get_object_or_404(Parcel.objects.visible_to(request.user).select_related("association"), pk=pk)
-    _need(request, "land.change_land", parcel)
+    require_permission(request, "land.change_land", parcel)
     boundary = ParcelBoundary.objects.filter(parcel=parcel).first()
     initial = {}
     if boundary is not None:

@@ -74,10 +74,6 @@ def association_page(*, write: bool = False):
     return decorator
 
 
-def _page(request, queryset, per_page: int | None = None):
-    return paginate(request, queryset, per_page)[0]
-
-
 def _growers(request):
     return Grower.objects.visible_to(request.user).filter(association=request.association)
 
@@ -189,7 +185,7 @@ def grower_list(request):
         request,
         "association/grower_list.html",
         {
-            "page_obj": _page(request, growers),
+            "page_obj": paginate(request, growers)[0],
             "query": query,
             "village": village,
             "villages": Organisation.objects.collectives(),
@@ -298,7 +294,7 @@ def training_list(request):
         request,
         "association/training_list.html",
         {
-            "page_obj": _page(request, listed, per_page=30),
+            "page_obj": paginate(request, listed, per_page=30)[0],
             "total": sum(row["sessions"] for row in table),
             "by_year": table,
             "topics": topics,
@@ -379,7 +375,7 @@ def harvest_list(request):
         {
             "totals": list(reversed(totals)),
             "season": season,
-            "page_obj": _page(request, rows),
+            "page_obj": paginate(request, rows)[0],
             "query_string": urlencode({"season": season}),
             "yields_chart": yields_chart(harvests),
             "cultivar_chart": cultivar_chart(harvests),
@@ -426,7 +422,7 @@ def storage(request):
         .order_by("stored_on", "code")
     )
     today = timezone.localdate()
-    page = _page(request, lots)
+    page = paginate(request, lots)[0]
     for lot in page:
         lot.fee_fen = services.storage_fee_fen(lot=lot, as_of=today)
     return _render(
@@ -522,7 +518,7 @@ def batch_list(request):
     return _render(
         request,
         "association/batch_list.html",
-        {"page_obj": _page(request, batches), "summary": summary, "sales_total_fen": sales.total_fen()},
+        {"page_obj": paginate(request, batches)[0], "summary": summary, "sales_total_fen": sales.total_fen()},
     )
 
 

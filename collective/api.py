@@ -275,7 +275,7 @@ class SingleDocumentSchema(AutoSchema):
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "collective.api_keys.ApiKeyAuthentication"
+    target_class = "collective.authentication.ApiKeyAuthentication"
     name = "ApiKeyAuth"
 
     def get_security_definition(self, auto_schema):

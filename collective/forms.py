@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collective.identifiers import normalise_identifier
-from collective.models import Household, Member, Organisation, ShareType
+from collective.models import ApiKey, Household, Member, Organisation, ShareType
 from collective.money import format_yuan, yuan_to_fen
 from collective.resident_id import validate_id_number
 from collective.services import id_number_in_use, member_elsewhere, member_elsewhere_message
@@ -440,3 +440,47 @@ class ImportForm(forms.Form):
         help_text=_("Holdings in the file are issued on this date."),
     )
     check_only = forms.BooleanField(label=_("Only check the file, import nothing"), required=False)
+
+
+# --- Accounts: API keys and farmer log-ins ---------------------------------------------------------
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Who uses the key, for example the station's reporting system."),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Scope"),
+        queryset=Organisation.objects.filter(kind__in=ApiKey.SCOPE_KINDS).order_by("kind", "code"),
+        help_text=_("The township reads all nine associations; an association's key reads that association only."),
+        empty_label=None,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = dict(Organisation.Kind.choices)
+        self.fields["organisation"].label_from_instance = lambda org: f"{org.name} ({kinds[org.kind]}, {org.code})"
+
+
+class HouseholdChoiceForm(forms.Form):
+    household = forms.CharField(label=_("Household code"), max_length=32)
+
+
+class FarmerAccountForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label=_("Member"),
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label=_("(the household)"),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone number (the user name)"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, household: Household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = household.members.filter(ceased_on__isnull=True).order_by("pk")

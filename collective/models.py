@@ -812,7 +812,7 @@ class ApiKey(models.Model):
     """A key a reporting client sends as `Authorization: Api-Key …`, read-only, scoped to an organisation.
 
     Only the SHA-256 of the key is stored; the short public prefix finds the row. The key itself is
-    shown once, when it is created (collective.api_keys.create_api_key).
+    shown once, when it is created (collective.services.accounts.create_api_key).
     """
 
     SCOPE_KINDS = (Organisation.Kind.TOWNSHIP, Organisation.Kind.COLLECTIVE, Organisation.Kind.SOCIAL)

@@ -50,6 +50,8 @@ def keeps_household(user, household) -> bool:
 
 # The registry pages (households, members, shares): village officials keep their own association's,
 # township officials read all nine; farmers and everyone else see none of them.
+manages_farmer_accounts = keeps_household | is_township_official
+
 rules.add_perm("collective.view_household_pages", is_township_official | is_village_official)
 rules.add_perm("collective.change_household", keeps_household)
 rules.add_perm("collective.reveal_personal_data", keeps_household)

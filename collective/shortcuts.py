@@ -1,6 +1,7 @@
-"""Plumbing every app's views share: permission checks and pagination."""
+"""Plumbing every app's views share: permission checks, pagination, a service's errors on a form."""
 
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
@@ -19,3 +20,26 @@ def paginate(request, queryset: QuerySet | list, per_page: int | None = None) ->
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()
+
+
+def add_service_errors(
+    form: forms.Form,
+    error: ValidationError,
+    field_map: dict[str, str | None] | None = None,
+    skip: tuple[str, ...] = (),
+) -> None:
+    """Put a service's ValidationError on the form's fields, renaming fields the form calls otherwise.
+
+    Errors on fields the form lacks go to the top of the form, except those in `skip`, which the page
+    shows elsewhere.
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        if field in skip:
+            continue
+        name = (field_map or {}).get(field, field)
+        if name is not None and name not in form.fields:
+            name = None
+        form.add_error(name, errors)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collective import api_keys, farmer_accounts, views
+from collective import views
 
 app_name = "collective"
 
@@ -27,10 +27,10 @@ urlpatterns = [
     path("quantify/", views.quantify, name="quantify"),
     path("import/", views.roster_import, name="import"),
     path("import/template.<str:fmt>", views.roster_template, name="import-template"),
-    path("farmer-accounts/", farmer_accounts.farmer_account_list, name="farmer-account-list"),
-    path("farmer-accounts/new/", farmer_accounts.farmer_account_create, name="farmer-account-create"),
-    path("farmer-accounts/<int:pk>/reset/", farmer_accounts.farmer_account_reset, name="farmer-account-reset"),
-    path("api-keys/", api_keys.api_key_list, name="api-key-list"),
-    path("api-keys/new/", api_keys.api_key_create, name="api-key-create"),
-    path("api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api-key-revoke"),
+    path("farmer-accounts/", views.farmer_account_list, name="farmer-account-list"),
+    path("farmer-accounts/new/", views.farmer_account_create, name="farmer-account-create"),
+    path("farmer-accounts/<int:pk>/reset/", views.farmer_account_reset, name="farmer-account-reset"),
+    path("api-keys/", views.api_key_list, name="api-key-list"),
+    path("api-keys/new/", views.api_key_create, name="api-key-create"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api-key-revoke"),
 ]

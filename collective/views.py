@@ -2,6 +2,7 @@ import re
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import rules
 from django.conf import settings
@@ -9,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
@@ -18,14 +18,17 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collective import services
 from collective.forms import (
+    ApiKeyForm,
     AsOfForm,
     CancellationForm,
     CeaseMembershipForm,
+    FarmerAccountForm,
     FindByIdForm,
+    HouseholdChoiceForm,
     HouseholdFilterForm,
     HouseholdForm,
     ImportForm,
@@ -41,7 +44,18 @@ from collective.forms import (
     TransferForm,
 )
 from collective.hooks import check_quantification
+from collective.imports import (
+    COLUMNS,
+    RosterInvalid,
+    import_roster,
+    read_rows,
+    registry_rows,
+    registry_workbook,
+    template_csv,
+    template_workbook,
+)
 from collective.models import (
+    ApiKey,
     EquityEvent,
     Heartbeat,
     Household,
@@ -54,22 +68,21 @@ from collective.models import (
     User,
     equity_percentages,
 )
-from collective.roster import (
-    COLUMNS,
-    RosterInvalid,
-    import_roster,
-    read_rows,
-    registry_rows,
-    registry_workbook,
-    template_csv,
-    template_workbook,
-)
+from collective.rules import is_township_official, is_village_official, manages_farmer_accounts
 from collective.services import (
     QuantificationRule,
     household_holdings,
     next_household_code,
     registry_as_of,
 )
+from collective.services.accounts import (
+    check_may_manage,
+    create_api_key,
+    create_farmer_account,
+    reset_farmer_password,
+    revoke_api_key,
+)
+from collective.shortcuts import add_service_errors, paginate
 
 
 class LoginView(auth_views.LoginView):
@@ -186,12 +199,6 @@ def _kept_association(request) -> Organisation:
     return association
 
 
-def _visible_associations(user):
-    if user.is_village_official:
-        return Organisation.objects.filter(pk=user.organisation_id)
-    return Organisation.objects.collectives()
-
-
 def _as_of(request) -> date:
     form = AsOfForm(request.GET)
     return form.cleaned_data["as_of"] if form.is_valid() else timezone.localdate()
@@ -210,7 +217,7 @@ def household_list(request):
     """Households of the official's association (all nine for the township), searched, filtered and paginated."""
     _require_pages(request)
     households = Household.objects.visible_to(request.user)
-    associations = _visible_associations(request.user)
+    associations = Organisation.objects.collectives().visible_to(request.user)
     groups = (
         households.exclude(village_group="")
         .order_by("village_group")
@@ -253,16 +260,14 @@ def household_list(request):
             if LAST_FOUR.match(query):
                 matches |= Q(pk__in=Member.objects.filter(id_number_last4=query.upper()).values("household"))
             households = households.filter(matches)
-    page = Paginator(households.order_by("code"), HOUSEHOLD_PAGE_SIZE).get_page(request.GET.get("page"))
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
+    page, query_string = paginate(request, households.order_by("code"), HOUSEHOLD_PAGE_SIZE)
     return render(
         request,
         "collective/household_list.html",
         {
             "form": form,
             "page_obj": page,
-            "query_string": query_string.urlencode(),
+            "query_string": query_string,
             "can_change": request.user.is_village_official,
             "find_form": FindByIdForm(),
             "show_association": show_association,
@@ -772,7 +777,7 @@ def collective_event(request, kind: str):
 
 def _registry(request):
     _require_pages(request)
-    associations = _visible_associations(request.user)
+    associations = Organisation.objects.collectives().visible_to(request.user)
     form = AsOfForm(request.GET or None, associations=associations)
     if form.is_bound and form.is_valid():
         as_of = form.cleaned_data["as_of"]
@@ -796,7 +801,7 @@ def registry(request):
     """The association's registry on a date: every holder's shares by type, with the totals."""
     form, association, as_of, share_types, holdings, totals = _registry(request)
     holder_ids: list = list(dict.fromkeys(h.household_id for h in holdings))
-    page = Paginator(holder_ids, REGISTRY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query_string = paginate(request, holder_ids, REGISTRY_PAGE_SIZE)
     on_page = set(page.object_list)
     households = Household.objects.select_related("head").in_bulk([pk for pk in on_page if pk is not None])
     rows = registry_rows(holdings=[h for h in holdings if h.household_id in on_page], households=households)
@@ -804,8 +809,6 @@ def registry(request):
         row["cells"] = [row["quantities"].get(t.pk) for t in share_types]
     for share_type in share_types:
         share_type.total = totals.get(share_type.pk)
-    query_string = request.GET.copy()
-    query_string.pop("page", None)
     return render(
         request,
         "collective/registry.html",
@@ -816,7 +819,7 @@ def registry(request):
             "share_types": share_types,
             "rows": rows,
             "page_obj": page,
-            "query_string": query_string.urlencode(),
+            "query_string": query_string,
             "weighted_total": sum((totals.get(t.pk, 0) * t.weight for t in share_types), Decimal(0)),
             "holder_count": len(holder_ids),
             "can_change": rules.has_perm("collective.change_registry", request.user, association),
@@ -848,7 +851,7 @@ def registry_export(request):
 @require_GET
 def share_type_list(request):
     _require_pages(request)
-    associations = _visible_associations(request.user)
+    associations = Organisation.objects.collectives().visible_to(request.user)
     share_types = (
         ShareType.objects.visible_to(request.user).filter(association__in=associations).select_related("association")
     )
@@ -985,3 +988,151 @@ def roster_template(request, fmt: str):
         template_workbook(share_types=share_types).save(response)
     response["Content-Disposition"] = f'attachment; filename="roster-template-{association.code}.{fmt}"'
     return response
+
+
+# --- API keys: township officials create and revoke them ------------------------------------------
+
+
+def _require_township(request) -> None:
+    if not is_township_official(request.user):
+        raise PermissionDenied
+
+
+@require_GET
+def api_key_list(request):
+    """The township's API keys, active and revoked, with the form that creates one."""
+    _require_township(request)
+    keys = ApiKey.objects.visible_to(request.user).select_related("organisation", "created_by", "revoked_by")
+    return render(request, "collective/api_key_list.html", {"keys": keys, "form": ApiKeyForm()})
+
+
+@require_POST
+def api_key_create(request):
+    """Create a key and show it once; the page is not cached and the key cannot be shown again."""
+    _require_township(request)
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        keys = ApiKey.objects.visible_to(request.user).select_related("organisation", "created_by", "revoked_by")
+        return render(request, "collective/api_key_list.html", {"keys": keys, "form": form}, status=400)
+    key, raw_key = create_api_key(
+        name=form.cleaned_data["name"], organisation=form.cleaned_data["organisation"], created_by=request.user
+    )
+    response = render(request, "collective/api_key_created.html", {"key": key, "raw_key": raw_key})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def api_key_revoke(request, pk: int):
+    """Ask, then revoke a key."""
+    _require_township(request)
+    key = get_object_or_404(ApiKey.objects.visible_to(request.user).select_related("organisation"), pk=pk)
+    if request.method == "POST":
+        revoke_api_key(key=key, revoked_by=request.user)
+        messages.success(request, _("The key “%(name)s” is revoked.") % {"name": key.name})
+        return redirect("collective:api-key-list")
+    return render(request, "collective/api_key_revoke.html", {"key": key})
+
+
+# --- Farmer accounts: an official opens a household member's log-in, or resets its password ---------
+
+
+def _require_official(request) -> User:
+    user = request.user
+    if not (is_village_official(user) or is_township_official(user)):
+        raise PermissionDenied
+    return user
+
+
+@require_GET
+def farmer_account_list(request):
+    """The farmer accounts of the households the official keeps, found by household code, phone or name."""
+    official = _require_official(request)
+    households = Household.objects.visible_to(official)
+    accounts = (
+        User.objects.filter(role=User.Role.FARMER, household__in=households)
+        .select_related("household")
+        .order_by("household__code", "username")
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        accounts = accounts.filter(
+            Q(household__code__icontains=query) | Q(username__contains=query) | Q(first_name__contains=query)
+        )
+    page, _query = paginate(request, accounts)
+    return render(
+        request,
+        "collective/farmer_account_list.html",
+        {
+            "page": page,
+            "query": query,
+            "query_string": urlencode({"q": query}) if query else "",
+            "choose_form": HouseholdChoiceForm(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def farmer_account_create(request):
+    """Open an account: first the household (by code), then the member and the phone number."""
+    official = _require_official(request)
+    code = (request.POST.get("household") or request.GET.get("household") or "").strip()
+    if not code:
+        return render(request, "collective/farmer_account_form.html", {"choose_form": HouseholdChoiceForm()})
+    household = Household.objects.visible_to(official).select_related("association").filter(code=code).first()
+    if household is None or not manages_farmer_accounts.test(official, household):
+        choose_form = HouseholdChoiceForm({"household": code})
+        choose_form.is_valid()
+        choose_form.add_error("household", _("No household %(code)s that you keep.") % {"code": code})
+        return render(request, "collective/farmer_account_form.html", {"choose_form": choose_form})
+    initial = {}
+    if request.method == "GET" and household.head_id:
+        initial = {"member": household.head_id, "phone": household.head.phone}
+    form = FarmerAccountForm(request.POST if request.method == "POST" else None, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account, password = create_farmer_account(
+                official=official,
+                household=household,
+                phone=form.cleaned_data["phone"],
+                member=form.cleaned_data["member"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _no_store(
+                render(
+                    request,
+                    "collective/farmer_account_password.html",
+                    {"account": account, "password": password, "created": True},
+                )
+            )
+    existing = User.objects.filter(role=User.Role.FARMER, household=household).order_by("username")
+    return render(
+        request,
+        "collective/farmer_account_form.html",
+        {"household": household, "form": form, "existing": existing},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def farmer_account_reset(request, pk: int):
+    """Confirm, then give the account a new one-time password shown once."""
+    official = _require_official(request)
+    account = get_object_or_404(
+        User.objects.filter(role=User.Role.FARMER, household__in=Household.objects.visible_to(official)).select_related(
+            "household"
+        ),
+        pk=pk,
+    )
+    check_may_manage(official=official, household=account.household)
+    if request.method == "POST":
+        password = reset_farmer_password(official=official, account=account)
+        return _no_store(
+            render(
+                request,
+                "collective/farmer_account_password.html",
+                {"account": account, "password": password, "created": False},
+            )
+        )
+    return render(request, "collective/farmer_account_reset.html", {"account": account})

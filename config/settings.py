@@ -282,7 +282,7 @@ HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", 15 * 60)
 REST_FRAMEWORK = {
     # The API key first: a request without credentials then gets 401 with an `Api-Key` challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "collective.api_keys.ApiKeyAuthentication",
+        "collective.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -290,7 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "collective.api.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["collective.api_keys.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["collective.authentication.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api_key": env.str("API_KEY_THROTTLE_RATE", "600/minute"),
         "api_session": env.str("API_SESSION_THROTTLE_RATE", "600/minute"),

@@ -15,8 +15,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from collective.imports import registry_rows
 from collective.models import Household, Member, Organisation, ShareType, User
-from collective.roster import registry_rows
 from collective.services import registry_as_of
 from collective.spreadsheets import safe_cell
 from desk.dashboards import VillageYear, village_years

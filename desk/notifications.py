@@ -2,7 +2,8 @@
 
 The same events reach a farmer on the portal's home; officials read them here, with a count in the
 menu. Like the portal's news, a notification is derived from the run (the day it entered notice,
-the time it was paid); only the reading is stored, as a NoticeRead per user, run and event.
+the time it was paid); only the reading is stored, as a NoticeRead per user, run and event
+(dividends.services.mark_news_read, which the portal records it with too).
 """
 
 from __future__ import annotations
@@ -85,11 +86,3 @@ def notifications(*, user: User) -> list[Notification]:
             paid_on = timezone.localtime(run.paid_at).date()
             items.append(Notification(run, PAID, _text(run, PAID), url, run.paid_read, paid_on))
     return sorted(items, key=lambda item: (item.day, item.run.pk, item.event), reverse=True)
-
-
-def mark_read(*, user: User, run: DistributionRun, event: str) -> NoticeRead:
-    """Record that the user read this notification (again: the time is renewed)."""
-    read, _created = NoticeRead.objects.update_or_create(
-        user=user, run=run, status=event, defaults={"read_at": timezone.now()}
-    )
-    return read

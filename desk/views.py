@@ -16,6 +16,7 @@ from desk import dashboards, exports, notifications
 from desk.forms import YearForm
 from dividends.models import DistributionRun
 from dividends.reports import default_year, report_years
+from dividends.services.reads import NEWS_EVENTS, mark_news_read
 
 
 def _year(request) -> tuple[YearForm, int]:
@@ -139,8 +140,8 @@ def notification_list(request):
 def notification_read(request, run_pk: int, event: str):
     require_permission(request, "desk.view_dashboard")
     run = get_object_or_404(DistributionRun.objects.visible_to(request.user), pk=run_pk)
-    if event not in (notifications.NOTICE, notifications.PAID):
+    if event not in NEWS_EVENTS:
         raise Http404
-    notifications.mark_read(user=request.user, run=run, event=event)
+    mark_news_read(user=request.user, run=run, event=event)
     messages.success(request, _("Marked as read."))
     return redirect("desk:notification-list")

@@ -153,11 +153,6 @@ class PolicyViewSet(ScopedReadOnlyViewSet):
         return super().scoped_queryset().select_related("organisation")
 
 
-def visible_pools(user):
-    """The company's pools, and the pools of the associations whose records the user may see."""
-    return Pool.objects.visible_to(user)
-
-
 def sees_every_line(user) -> bool:
     """Whether the user sees every household and association (a township key, the township, the accountant)."""
     return not (
@@ -185,7 +180,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
     ordering = ("year", "pk")
 
     def scoped_queryset(self):
-        pools = visible_pools(self.request.user).select_related("association").order_by("position", "pk")
+        pools = Pool.objects.visible_to(self.request.user).select_related("association").order_by("position", "pk")
         return (
             super()
             .scoped_queryset()
@@ -298,7 +293,10 @@ class RunViewSet(ScopedReadOnlyViewSet):
         ):
             child_sums[parent_id] += amount
         pools = list(
-            visible_pools(request.user).filter(run=run).select_related("association").order_by("position", "pk")
+            Pool.objects.visible_to(request.user)
+            .filter(run=run)
+            .select_related("association")
+            .order_by("position", "pk")
         )
         for pool in pools:
             if pool.kind in (engine.POOL_SHAREHOLDER, engine.POOL_RECEIVED):

@@ -475,6 +475,56 @@ class DistributionRun(models.Model):
     def notice_ends_for(self, starts_on: date) -> date:
         return starts_on + timedelta(days=settings.DIVIDENDS_MIN_NOTICE_DAYS)
 
+    # The steps of a run's life and the rule (dividends/rules.py) that says whose each is. None: the
+    # rule is on the line, not the run (an objection is lodged against one payout).
+    STEP_PERMISSIONS = {
+        "compute": "dividends.compute_run",
+        "publish": "dividends.publish_run",
+        "withdraw": "dividends.publish_run",
+        "approve": "dividends.approve_run",
+        "reverse": "dividends.reverse_run",
+        "close": "dividends.close_run",
+        "pay": "dividends.pay_run",  # the payment page and the bank batches
+        "mark_paid": "dividends.pay_run",
+        "object": None,
+    }
+
+    def step_is_open(self, step: str) -> bool:
+        """Whether the run's state lets the step be taken now, whoever asks (the one place this is decided)."""
+        Status = self.Status
+        if step == "compute":
+            return self.status in self.COMPUTABLE_STATUSES and not self.is_reversal
+        if step == "publish":
+            return self.status == Status.COMPUTED and not self.is_reversal
+        if step == "withdraw":
+            return self.status == Status.NOTICE
+        if step == "approve":
+            # A reversal is approved straight after it is computed: it has no notice of its own.
+            return self.status == (Status.COMPUTED if self.is_reversal else Status.NOTICE)
+        if step == "reverse":
+            return self.is_locked and not self.is_reversal and not hasattr(self, "reversal")
+        if step == "close":
+            return self.status == Status.PAID
+        if step == "pay":
+            return self.is_locked
+        if step == "mark_paid":
+            return self.status == Status.APPROVED
+        if step == "object":
+            return self.status == Status.NOTICE
+        raise ValueError(step)
+
+    def allowed_steps(self, user) -> frozenset[str]:
+        """The steps this user may take on the run now: their role's, and open in the run's state.
+
+        The services check each step with the same two halves (they give the reason a step is refused);
+        the pages and their templates show a step's button only when it is in this set.
+        """
+        return frozenset(
+            step
+            for step, permission in self.STEP_PERMISSIONS.items()
+            if self.step_is_open(step) and (permission is None or user.has_perm(permission, self))
+        )
+
 
 class PoolQuerySet(models.QuerySet):
     def visible_to(self, user) -> PoolQuerySet:

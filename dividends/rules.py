@@ -71,6 +71,8 @@ rules.add_perm("dividends.publish_run", is_accountant | is_superuser)
 rules.add_perm("dividends.approve_run", is_township_official)
 rules.add_perm("dividends.reverse_run", is_accountant | is_superuser)
 rules.add_perm("dividends.close_run", is_accountant | is_superuser)
+# Pays some payer's part of a run (which payer: export_payment and confirm_payment, on the payer).
+rules.add_perm("dividends.pay_run", is_accountant | is_village_official | is_superuser)
 rules.add_perm("dividends.export_payment", pays_for | is_superuser)
 rules.add_perm("dividends.confirm_payment", pays_for | is_superuser)
 rules.add_perm("dividends.lodge_objection", may_object_to)

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collective.models import Household, Organisation, User
-from collective.shortcuts import paginate as _page
-from collective.shortcuts import require_permission as _need
-from dividends import engine, forms, services
+from collective.shortcuts import add_service_errors, paginate, require_permission
+from dividends import engine, forms, imports, services
 from dividends.models import (
     DistributionPolicy,
     DistributionRun,
@@ -52,7 +51,7 @@ def index(request):
 
 @require_GET
 def ledger_list(request):
-    _need(request, "dividends.view_ledger")
+    require_permission(request, "dividends.view_ledger")
     form = forms.LedgerFilterForm(request.GET or None, user=request.user)
     entries = LedgerEntry.objects.visible_to(request.user).select_related("organisation", "recorded_by")
     if form.is_valid():
@@ -62,7 +61,7 @@ def ledger_list(request):
             entries = entries.of_year(form.cleaned_data["year"])
         if form.cleaned_data["direction"]:
             entries = entries.filter(direction=form.cleaned_data["direction"])
-    page, query = _page(request, entries)
+    page, query = paginate(request, entries)
     locked_years = {(run.company_id, run.year) for run in DistributionRun.objects.locking().only("company_id", "year")}
     return render(
         request,
@@ -88,34 +87,24 @@ def ledger_create(request):
                 user=request.user, organisation=form.cleaned_data["organisation"], **form.service_fields()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The entry is recorded."))
             return redirect("dividends:ledger-list")
     return render(request, "dividends/ledger_form.html", {"form": form})
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            for message in messages_:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
-
-
 @require_http_methods(["GET", "POST"])
 def ledger_update(request, pk: int):
     entry = get_object_or_404(LedgerEntry.objects.visible_to(request.user).select_related("organisation"), pk=pk)
-    _need(request, "dividends.change_entry", entry)
+    require_permission(request, "dividends.change_entry", entry)
     form = forms.LedgerEntryForm(request.POST or None, user=request.user, entry=entry)
     locked = services.is_year_locked(organisation=entry.organisation, year=entry.year)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_entry(user=request.user, entry=entry, **form.service_fields())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The entry is changed."))
             return redirect("dividends:ledger-list")
@@ -125,7 +114,7 @@ def ledger_update(request, pk: int):
 @require_POST
 def ledger_delete(request, pk: int):
     entry = get_object_or_404(LedgerEntry.objects.visible_to(request.user).select_related("organisation"), pk=pk)
-    _need(request, "dividends.change_entry", entry)
+    require_permission(request, "dividends.change_entry", entry)
     try:
         services.delete_entry(user=request.user, entry=entry)
     except ValidationError as error:
@@ -145,10 +134,10 @@ def ledger_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            count = services.import_entries(
+            count = imports.import_entries(
                 user=request.user, organisation=form.cleaned_data["organisation"], upload=upload, filename=upload.name
             )
-        except services.ImportRejected as rejected:
+        except imports.ImportRejected as rejected:
             problems = rejected.errors
         else:
             messages.success(request, _("%(count)s entries imported.") % {"count": count})
@@ -158,7 +147,7 @@ def ledger_import(request):
 
 @require_GET
 def income_statement(request):
-    _need(request, "dividends.view_ledger")
+    require_permission(request, "dividends.view_ledger")
     organisations = forms.organisations_for(request.user)
     # It opens on the user's own organisation (the accountant's company), else the first they may read.
     own = organisations.filter(pk=request.user.organisation_id).first()
@@ -177,9 +166,9 @@ def income_statement(request):
 
 @require_GET
 def policy_list(request):
-    _need(request, "dividends.view_policy")
+    require_permission(request, "dividends.view_policy")
     policies = DistributionPolicy.objects.visible_to(request.user).select_related("organisation")
-    page, query = _page(request, policies)
+    page, query = paginate(request, policies)
     return render(
         request,
         "dividends/policy_list.html",
@@ -193,7 +182,7 @@ def policy_list(request):
 
 @require_http_methods(["GET", "POST"])
 def policy_form(request, pk: int | None = None):
-    _need(request, "dividends.manage_policy")
+    require_permission(request, "dividends.manage_policy")
     policy = get_object_or_404(DistributionPolicy.objects.visible_to(request.user), pk=pk) if pk else None
     if policy is not None and policy.is_frozen:
         messages.error(request, _("This policy was used by an approved run and is frozen."))
@@ -216,7 +205,7 @@ def policy_form(request, pk: int | None = None):
                 note=data["note"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The policy is saved."))
             return redirect("dividends:policy-list")
@@ -239,7 +228,7 @@ def policy_form(request, pk: int | None = None):
 def run_list(request):
     _need_any_run_access(request)
     runs = DistributionRun.objects.visible_to(request.user).select_related("company", "policy")
-    page, query = _page(request, runs)
+    page, query = paginate(request, runs)
     can_compute = request.user.has_perm("dividends.compute_run")
     return render(
         request,
@@ -261,7 +250,7 @@ def _need_any_run_access(request) -> None:
 
 @require_POST
 def run_create(request):
-    _need(request, "dividends.compute_run")
+    require_permission(request, "dividends.compute_run")
     form = forms.RunCreateForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, _("Choose a policy."))
@@ -308,38 +297,16 @@ def _run_context(request, run: DistributionRun) -> dict:
         )
     )
     totals["dividends"] = (totals["land"] or 0) + (totals["share"] or 0)
-    associations = [entry["association"] for entry in association_pools.values()]
-    if user.role == User.Role.VILLAGE:
-        associations = [a for a in associations if a.pk == user.organisation_id]
-    elif user.role == User.Role.FARMER:
-        associations = [a for a in associations if a.pk == user.household.association_id]
     return {
         "run": run,
         "company_pools": company_pools,
         "association_pools": list(association_pools.values()),
         "totals": totals,
         "notes": [_note_text(note) for note in run.notes],
-        "notice_associations": associations,
+        # The associations whose pools the user sees (Pool.visible_to): a village official only its own.
+        "notice_associations": [entry["association"] for entry in association_pools.values()],
         "open_objections": run.objections.open().count(),
-        "can_compute": user.has_perm("dividends.compute_run", run)
-        and run.status in DistributionRun.COMPUTABLE_STATUSES
-        and not run.is_reversal,
-        "can_publish": user.has_perm("dividends.publish_run", run)
-        and run.status == DistributionRun.Status.COMPUTED
-        and not run.is_reversal,
-        "can_withdraw": user.has_perm("dividends.publish_run", run) and run.status == DistributionRun.Status.NOTICE,
-        "can_approve": user.has_perm("dividends.approve_run", run)
-        and (
-            run.status == DistributionRun.Status.NOTICE
-            or (run.is_reversal and run.status == DistributionRun.Status.COMPUTED)
-        ),
-        "can_reverse": user.has_perm("dividends.reverse_run", run)
-        and run.is_locked
-        and not run.is_reversal
-        and not hasattr(run, "reversal"),
-        "can_close": user.has_perm("dividends.close_run", run) and run.status == DistributionRun.Status.PAID,
-        "can_pay": run.status in DistributionRun.LOCKING_STATUSES
-        and (user.role == User.Role.ACCOUNTANT or user.role == User.Role.VILLAGE or user.is_superuser),
+        "steps": run.allowed_steps(user),
         "publish_form": forms.PublishForm(),
         "approve_form": forms.ApproveForm(),
     }
@@ -391,7 +358,7 @@ def _step(request, pk: int, action, success: str, **kwargs):
 
 @require_POST
 def run_compute(request, pk: int):
-    _need(request, "dividends.compute_run")
+    require_permission(request, "dividends.compute_run")
     run = _visible_run(request, pk)
     try:
         run = services.start_computation(user=request.user, run=run)
@@ -410,7 +377,7 @@ def run_compute(request, pk: int):
 
 @require_POST
 def run_publish(request, pk: int):
-    _need(request, "dividends.publish_run")
+    require_permission(request, "dividends.publish_run")
     form = forms.PublishForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the first day of the public notice."))
@@ -426,13 +393,13 @@ def run_publish(request, pk: int):
 
 @require_POST
 def run_withdraw(request, pk: int):
-    _need(request, "dividends.publish_run")
+    require_permission(request, "dividends.publish_run")
     return _step(request, pk, services.withdraw_notice, _("The notice is withdrawn; the run can be recomputed."))
 
 
 @require_POST
 def run_approve(request, pk: int):
-    _need(request, "dividends.approve_run")
+    require_permission(request, "dividends.approve_run")
     form = forms.ApproveForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -444,7 +411,7 @@ def run_approve(request, pk: int):
 
 @require_POST
 def run_reverse(request, pk: int):
-    _need(request, "dividends.reverse_run")
+    require_permission(request, "dividends.reverse_run")
     run = _visible_run(request, pk)
     try:
         reversal = services.reverse_run(user=request.user, run=run)
@@ -460,7 +427,7 @@ def run_reverse(request, pk: int):
 
 @require_POST
 def run_close(request, pk: int):
-    _need(request, "dividends.close_run")
+    require_permission(request, "dividends.close_run")
     return _step(request, pk, services.close_run, _("The run is closed."))
 
 
@@ -482,7 +449,7 @@ def payout_list(request, pk: int):
     association = request.GET.get("association", "")
     if association.isdigit():
         payouts = payouts.filter(association_id=int(association))
-    page, query = _page(request, payouts)
+    page, query = paginate(request, payouts)
     associations = Organisation.objects.filter(pk__in=run.pools.filter(association__isnull=False).values("association"))
     if not sees_all_money(request.user):
         associations = associations.filter(pk__in=payouts.values("association_id"))
@@ -496,21 +463,9 @@ def payout_list(request, pk: int):
             "q": q,
             "association": association,
             "associations": associations.order_by("code"),
-            "can_object": run.status == DistributionRun.Status.NOTICE,
+            "steps": run.allowed_steps(request.user),
         },
     )
-
-
-def _notice_association(request, run: DistributionRun, association_pk: int) -> Organisation:
-    user = request.user
-    association = get_object_or_404(Organisation.objects.collectives(), pk=association_pk)
-    if sees_all_money(user):
-        return association
-    if user.role == User.Role.VILLAGE and user.organisation_id == association.pk:
-        return association
-    if user.role == User.Role.FARMER and user.household and user.household.association_id == association.pk:
-        return association
-    raise Http404
 
 
 @require_GET
@@ -526,7 +481,7 @@ def notice(request, pk: int, association_pk: int):
     run = _visible_run(request, pk)
     if run.status == DistributionRun.Status.DRAFT:
         raise Http404
-    association = _notice_association(request, run, association_pk)
+    association = get_object_or_404(Organisation.objects.collectives().visible_to(request.user), pk=association_pk)
     payouts = (
         Payout.objects.filter(run=run, association=association)
         .select_related("household", "household__head")
@@ -574,13 +529,13 @@ def objection_list(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def objection_create(request, payout_pk: int):
     payout = get_object_or_404(Payout.objects.visible_to(request.user).select_related("run", "household"), pk=payout_pk)
-    _need(request, "dividends.lodge_objection", payout)
+    require_permission(request, "dividends.lodge_objection", payout)
     form = forms.ObjectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.lodge_objection(user=request.user, payout=payout, text=form.cleaned_data["text"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your objection is lodged. You will find the answer here."))
             return redirect("dividends:objection-list", pk=payout.run_id)
@@ -592,13 +547,13 @@ def objection_answer(request, pk: int):
     objection = get_object_or_404(
         Objection.objects.visible_to(request.user).select_related("run", "household", "payout"), pk=pk
     )
-    _need(request, "dividends.answer_objection", objection)
+    require_permission(request, "dividends.answer_objection", objection)
     form = forms.AnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.answer_objection(user=request.user, objection=objection, answer=form.cleaned_data["answer"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The objection is answered."))
             return redirect("dividends:objection-list", pk=objection.run_id)
@@ -649,7 +604,7 @@ def payment(request, pk: int):
             "run": run,
             "rows": rows,
             "form": forms.MarkPaidForm(),
-            "payable": run.status == DistributionRun.Status.APPROVED,
+            "steps": run.allowed_steps(request.user),
         },
     )
 

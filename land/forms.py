@@ -18,16 +18,6 @@ from land.models import LandTransferContract, Parcel
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def visible_associations(user):
-    """Associations whose land this user may see."""
-    associations = Organisation.objects.collectives().order_by("code")
-    if user.is_superuser or user.role in ("township", "accountant"):
-        return associations
-    if user.role == "village":
-        return associations.filter(pk=user.organisation_id)
-    return associations.none()
-
-
 class YuanField(CollectiveYuanField):
     """An amount in yuan, at least 0 unless said otherwise; `clean` returns whole fen."""
 
@@ -50,26 +40,6 @@ def household_in(code: str, associations) -> Household:
         ) from None
 
 
-def add_service_errors(
-    form: forms.Form, error: ValidationError, field_map: dict[str, str | None], skip: tuple[str, ...] = ()
-) -> None:
-    """Put a service's ValidationError on the form's fields, renaming fields the form calls otherwise.
-
-    Errors on fields the form lacks go to the top of the form, except those in `skip`, which the page
-    shows elsewhere.
-    """
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        if field in skip:
-            continue
-        name = field_map.get(field, field)
-        if name is not None and name not in form.fields:
-            name = None
-        form.add_error(name, errors)
-
-
 class ParcelForm(forms.ModelForm):
     household_code = forms.CharField(
         label=_("contract-right household code"),
@@ -85,7 +55,7 @@ class ParcelForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["association"].queryset = visible_associations(user)
+        self.fields["association"].queryset = Organisation.objects.collectives().visible_to(user).order_by("code")
         self.fields["area_mu"].widget.attrs["inputmode"] = "decimal"
         if self.instance.pk and self.instance.contract_household_id:
             self.initial["household_code"] = self.instance.contract_household.code
@@ -151,7 +121,8 @@ class ContractForm(forms.Form):
             self.fields["transferee"].initial = companies.get()
 
     def clean_household_code(self):
-        return household_in(self.cleaned_data["household_code"], visible_associations(self.user))
+        associations = Organisation.objects.collectives().visible_to(self.user)
+        return household_in(self.cleaned_data["household_code"], associations)
 
     def clean(self):
         cleaned = super().clean()
@@ -324,11 +295,12 @@ class LabourForm(forms.Form):
             self.fields["employer"].initial = companies.get()
         code = (self.data.get(self.add_prefix("household_code")) or self.initial.get("household_code") or "").strip()
         self.fields["member"].queryset = Member.objects.filter(
-            household__code=code, household__association__in=visible_associations(user)
+            household__code=code, household__association__in=Organisation.objects.collectives().visible_to(user)
         ).order_by("pk")
 
     def clean_household_code(self):
-        return household_in(self.cleaned_data["household_code"], visible_associations(self.user))
+        associations = Organisation.objects.collectives().visible_to(self.user)
+        return household_in(self.cleaned_data["household_code"], associations)
 
 
 class ImportForm(forms.Form):
@@ -346,7 +318,7 @@ class ParcelFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["association"].queryset = visible_associations(user)
+        self.fields["association"].queryset = Organisation.objects.collectives().visible_to(user).order_by("code")
 
 
 class ContractFilterForm(forms.Form):
@@ -361,7 +333,7 @@ class ContractFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["association"].queryset = visible_associations(user)
+        self.fields["association"].queryset = Organisation.objects.collectives().visible_to(user).order_by("code")
 
 
 class YearForm(forms.Form):
@@ -372,7 +344,7 @@ class YearForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["association"].queryset = visible_associations(user)
+        self.fields["association"].queryset = Organisation.objects.collectives().visible_to(user).order_by("code")
 
     def year_or(self, default: int) -> int:
         if self.is_valid() and self.cleaned_data.get("year"):

@@ -25,7 +25,6 @@ from collective.models import Household, Organisation
 from collective.money import yuan_to_fen
 from collective.spreadsheets import RowError, cell_text, normalise_heading, read_sheet
 from land import services
-from land.forms import visible_associations
 from land.models import LandTransferContract, Parcel
 
 
@@ -256,7 +255,8 @@ def import_parcels(*, upload, user) -> ImportResult:
     result = ImportResult()
     errors = result.errors
     records = _records(upload, PARCEL_COLUMNS, errors)
-    associations = {association.code: association for association in visible_associations(user)}
+    visible = Organisation.objects.collectives().visible_to(user)
+    associations = {association.code: association for association in visible}
     parsed = []
     seen: dict[str, int] = {}
     for number, record in records:
@@ -337,7 +337,7 @@ def import_contracts(*, upload, user, today: date | None = None) -> ImportResult
     result = ImportResult()
     errors = result.errors
     records = _records(upload, CONTRACT_COLUMNS, errors)
-    associations = list(visible_associations(user))
+    associations = list(Organisation.objects.collectives().visible_to(user).order_by("code"))
     companies = {company.code: company for company in Organisation.objects.companies()}
     if user.role == "accountant":
         companies = {code: company for code, company in companies.items() if company.pk == user.organisation_id}

@@ -13,10 +13,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from collective.models import Member
+from collective.models import Member, Organisation
 from collective.money import fen_to_yuan_string, format_yuan
-from collective.shortcuts import paginate as _page
-from collective.shortcuts import require_permission as _need
+from collective.shortcuts import add_service_errors, paginate, require_permission
 from land import forms, imports, services
 from land.models import (
     LabourRecord,
@@ -40,7 +39,7 @@ def _visible_contract(request, pk: int) -> LandTransferContract:
 
 @require_GET
 def parcel_list(request):
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     form = forms.ParcelFilterForm(request.GET or None, user=request.user)
     parcels = Parcel.objects.visible_to(request.user).select_related("association", "contract_household")
     if form.is_valid():
@@ -50,7 +49,7 @@ def parcel_list(request):
         if form.cleaned_data["association"]:
             parcels = parcels.filter(association=form.cleaned_data["association"])
     totals = parcels.aggregate(count=Count("pk"), area=Sum("area_mu"))
-    page, query_string = _page(request, parcels.order_by("code"))
+    page, query_string = paginate(request, parcels.order_by("code"))
     return render(
         request,
         "land/parcel_list.html",
@@ -66,7 +65,7 @@ def parcel_list(request):
 
 @require_GET
 def parcel_detail(request, pk: int):
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     parcel = get_object_or_404(
         Parcel.objects.visible_to(request.user).select_related("association", "contract_household"), pk=pk
     )
@@ -93,14 +92,14 @@ def parcel_form(request, pk: int | None = None):
     parcel = None
     if pk is not None:
         parcel = get_object_or_404(Parcel.objects.visible_to(request.user), pk=pk)
-    _need(request, "land.change_land", parcel)
+    require_permission(request, "land.change_land", parcel)
     form = forms.ParcelForm(request.POST or None, instance=parcel, user=request.user)
     if request.method == "POST" and form.is_valid():
         candidate = form.save(commit=False)
         try:
             services.save_parcel(parcel=candidate)
         except ValidationError as error:
-            forms.add_service_errors(form, error, {"contract_household": "household_code"})
+            add_service_errors(form, error, {"contract_household": "household_code"})
         else:
             messages.success(request, _("Parcel %(code)s saved.") % {"code": candidate.code})
             return redirect("land:parcel-detail", pk=candidate.pk)
@@ -112,7 +111,7 @@ def parcel_form(request, pk: int | None = None):
 
 @require_GET
 def contract_list(request):
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     today = timezone.localdate()
     form = forms.ContractFilterForm(request.GET or None, user=request.user)
     contracts = LandTransferContract.objects.visible_to(request.user).select_related(
@@ -130,7 +129,7 @@ def contract_list(request):
         if data["expiring"]:
             contracts = contracts.expiring_within(today=today)
     contracts = contracts.annotate(area=Sum("lines__area_mu")).order_by("number")
-    page, query_string = _page(request, contracts)
+    page, query_string = paginate(request, contracts)
     return render(
         request,
         "land/contract_list.html",
@@ -145,7 +144,7 @@ def contract_list(request):
 
 @require_GET
 def contract_detail(request, pk: int):
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     contract = _visible_contract(request, pk)
     today = timezone.localdate()
     schedule = services.rent_schedule(contract=contract, today=today)
@@ -193,7 +192,7 @@ def _contract_form_page(request, contract: LandTransferContract | None):
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 parcel_errors = error.message_dict.get("parcels", [])
-            forms.add_service_errors(form, error, forms.CONTRACT_FIELD_MAP, skip=("parcels",))
+            add_service_errors(form, error, forms.CONTRACT_FIELD_MAP, skip=("parcels",))
         else:
             messages.success(request, _("Draft contract %(number)s saved.") % {"number": contract.number})
             return redirect("land:contract-detail", pk=contract.pk)
@@ -206,14 +205,14 @@ def _contract_form_page(request, contract: LandTransferContract | None):
 
 @require_http_methods(["GET", "POST"])
 def contract_create(request):
-    _need(request, "land.change_land")
+    require_permission(request, "land.change_land")
     return _contract_form_page(request, None)
 
 
 @require_http_methods(["GET", "POST"])
 def contract_edit(request, pk: int):
     contract = _visible_contract(request, pk)
-    _need(request, "land.change_land", contract)
+    require_permission(request, "land.change_land", contract)
     if not contract.is_draft:
         messages.error(request, _("A signed contract's terms cannot be edited. Terminate it and make a new contract."))
         return redirect("land:contract-detail", pk=contract.pk)
@@ -223,7 +222,7 @@ def contract_edit(request, pk: int):
 @require_POST
 def contract_delete(request, pk: int):
     contract = _visible_contract(request, pk)
-    _need(request, "land.change_land", contract)
+    require_permission(request, "land.change_land", contract)
     try:
         services.delete_draft_contract(contract=contract)
     except ValidationError as error:
@@ -239,7 +238,7 @@ def _action_page(request, contract, form, *, title: str, button: str, run, field
         try:
             result = run(form.cleaned_data)
         except ValidationError as error:
-            forms.add_service_errors(form, error, field_map or {})
+            add_service_errors(form, error, field_map)
         else:
             target = result if isinstance(result, LandTransferContract) else contract
             return redirect("land:contract-detail", pk=target.pk)
@@ -253,7 +252,7 @@ def _action_page(request, contract, form, *, title: str, button: str, run, field
 @require_http_methods(["GET", "POST"])
 def contract_sign(request, pk: int):
     contract = _visible_contract(request, pk)
-    _need(request, "land.change_land", contract)
+    require_permission(request, "land.change_land", contract)
 
     def run(data):
         signed = services.sign_contract(contract=contract, signed_on=data["signed_on"])
@@ -274,7 +273,7 @@ def contract_sign(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def contract_terminate(request, pk: int):
     contract = _visible_contract(request, pk)
-    _need(request, "land.change_land", contract)
+    require_permission(request, "land.change_land", contract)
 
     def run(data):
         ended = services.terminate_contract(
@@ -296,7 +295,7 @@ def contract_terminate(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def contract_renew(request, pk: int):
     contract = _visible_contract(request, pk)
-    _need(request, "land.change_land", contract)
+    require_permission(request, "land.change_land", contract)
 
     def run(data):
         renewal = services.renew_contract(
@@ -325,7 +324,7 @@ def contract_renew(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def contract_payment(request, pk: int):
     contract = _visible_contract(request, pk)
-    _need(request, "land.change_land", contract)
+    require_permission(request, "land.change_land", contract)
 
     def run(data):
         payment = services.record_rent_payment(
@@ -353,7 +352,7 @@ def contract_payment(request, pk: int):
 
 @require_GET
 def contract_pdf(request, pk: int):
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     contract = _visible_contract(request, pk)
     pdf = services.render_contract_pdf(contract=contract, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
@@ -367,7 +366,7 @@ def contract_pdf(request, pk: int):
 @require_GET
 def rent_list(request):
     """The rent of one year over every visible contract: due, paid, outstanding, overdue."""
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     today = timezone.localdate()
     form = forms.YearForm(request.GET or None, user=request.user)
     year = form.year_or(today.year)
@@ -402,7 +401,7 @@ def rent_list(request):
 
 @require_GET
 def labour_list(request):
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     form = forms.YearForm(request.GET or None, user=request.user)
     year = form.year_or(timezone.localdate().year)
     records = (
@@ -413,7 +412,7 @@ def labour_list(request):
     )
     if form.is_valid() and form.cleaned_data.get("association"):
         records = records.filter(household__association=form.cleaned_data["association"])
-    page, query_string = _page(request, records)
+    page, query_string = paginate(request, records)
     for record in page.object_list:
         record.wage_fen = services.wage_fen(days=record.days, day_wage_fen=record.day_wage_fen)
     return render(
@@ -432,7 +431,7 @@ def labour_list(request):
 @require_GET
 def labour_totals(request):
     """Labour income (薪金) per household for a year: what the distribution pays as wages."""
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     form = forms.YearForm(request.GET or None, user=request.user)
     year = form.year_or(timezone.localdate().year)
     records = LabourRecord.objects.visible_to(request.user).filter(work_date__year=year).select_related("household")
@@ -454,11 +453,11 @@ def labour_totals(request):
 
 @require_http_methods(["GET", "POST"])
 def labour_create(request):
-    _need(request, "land.change_land")
+    require_permission(request, "land.change_land")
     form = forms.LabourForm(request.POST or None, user=request.user, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        _need(request, "land.change_land", data["household_code"])
+        require_permission(request, "land.change_land", data["household_code"])
         try:
             record = services.record_labour(
                 member=data["member"],
@@ -470,7 +469,7 @@ def labour_create(request):
                 recorded_by=request.user,
             )
         except ValidationError as error:
-            forms.add_service_errors(form, error, {"day_wage": "day_wage"})
+            add_service_errors(form, error, {"day_wage": "day_wage"})
         else:
             messages.success(
                 request,
@@ -492,10 +491,10 @@ def labour_create(request):
 @require_GET
 def labour_members(request):
     """The member choices of one household, for the labour form (htmx)."""
-    _need(request, "land.change_land")
+    require_permission(request, "land.change_land")
     code = request.GET.get("household_code", "").strip()
     members = Member.objects.filter(
-        household__code=code, household__association__in=forms.visible_associations(request.user)
+        household__code=code, household__association__in=Organisation.objects.collectives().visible_to(request.user)
     ).order_by("pk")
     return render(request, "land/_member_options.html", {"members": members})
 
@@ -507,7 +506,7 @@ def labour_members(request):
 def import_view(request, kind: str):
     if kind not in imports.IMPORT_KINDS:
         raise Http404
-    _need(request, "land.change_land")
+    require_permission(request, "land.change_land")
     label, columns, run = imports.IMPORT_KINDS[kind]
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     result = None
@@ -531,7 +530,7 @@ def import_view(request, kind: str):
 def import_template(request, kind: str):
     if kind not in imports.IMPORT_KINDS:
         raise Http404
-    _need(request, "land.view_land")
+    require_permission(request, "land.view_land")
     _label, columns, _run = imports.IMPORT_KINDS[kind]
     response = HttpResponse("\ufeff" + imports.template_csv(columns), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="land-{kind}-template.csv"'

@@ -1,10 +1,8 @@
 """The dividends app's operations, one module per concern; the public ones are re-exported here."""
 
 from dividends.services.ledger import (
-    ImportRejected,
     IncomeStatement,
     delete_entry,
-    import_entries,
     income_statement,
     is_year_locked,
     post_entry,
@@ -14,6 +12,7 @@ from dividends.services.ledger import (
 from dividends.services.objections import answer_objection, lodge_objection
 from dividends.services.payments import export_payment_batch, mark_paid, payment_rows
 from dividends.services.policies import save_policy, validate_policy
+from dividends.services.reads import mark_news_read
 from dividends.services.runs import (
     approve_run,
     close_run,
@@ -33,7 +32,6 @@ from dividends.services.statements import (
 
 __all__ = [
     "HouseholdStatement",
-    "ImportRejected",
     "IncomeStatement",
     "answer_objection",
     "approve_run",
@@ -44,10 +42,10 @@ __all__ = [
     "create_run",
     "delete_entry",
     "export_payment_batch",
-    "import_entries",
     "income_statement",
     "is_year_locked",
     "lodge_objection",
+    "mark_news_read",
     "mark_paid",
     "payment_rows",
     "post_entry",

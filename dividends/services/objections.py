@@ -17,7 +17,7 @@ def lodge_objection(*, user: User, payout: Payout, text: str) -> Objection:
     if not user.has_perm("dividends.lodge_objection", payout):
         raise PermissionDenied(_("You may not object to this line."))
     run = DistributionRun.objects.select_for_update().get(pk=payout.run_id)
-    if run.status != DistributionRun.Status.NOTICE:
+    if not run.step_is_open("object"):
         raise ValidationError(_("Objections are lodged while the distribution is in public notice."))
     text = text.strip()
     if not text:

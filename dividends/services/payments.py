@@ -176,7 +176,7 @@ def export_payment_batch(*, user: User, run: DistributionRun, payer: Organisatio
     """
     if not user.has_perm("dividends.export_payment", payer):
         raise PermissionDenied(_("You may not export this organisation's payments."))
-    if run.status not in (DistributionRun.Status.APPROVED, DistributionRun.Status.PAID, DistributionRun.Status.CLOSED):
+    if not run.step_is_open("pay"):
         raise ValidationError(_("Only an approved run is paid."))
     if run.is_reversal:
         raise ValidationError(_("A reversal is settled by the run that corrects it, not paid through the bank."))
@@ -238,7 +238,7 @@ def mark_paid(
     if not user.has_perm("dividends.confirm_payment", payer):
         raise PermissionDenied(_("You may not confirm this organisation's payments."))
     run = DistributionRun.objects.select_for_update().get(pk=run.pk)
-    if run.status != DistributionRun.Status.APPROVED:
+    if not run.step_is_open("mark_paid"):
         raise ValidationError(_("Only an approved run that is not yet fully paid can be marked paid."))
     if paid_on is None or paid_on > timezone.localdate():
         raise ValidationError(_("Give the day the bank paid, not a day in the future."))

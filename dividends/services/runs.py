@@ -27,6 +27,11 @@ def _require(user: User, permission: str, obj=None, message: str = "") -> None:
         raise PermissionDenied(message or _("Your role may not take this step."))
 
 
+def _require_step(user: User, run: DistributionRun, step: str, message: str) -> None:
+    """Refuse a step that is not the user's role's (the run's STEP_PERMISSIONS, as allowed_steps reads them)."""
+    _require(user, DistributionRun.STEP_PERMISSIONS[step], run, message)
+
+
 def _locked(run: DistributionRun) -> DistributionRun:
     return DistributionRun.objects.select_for_update().get(pk=run.pk)
 
@@ -87,11 +92,11 @@ def start_computation(*, user: User, run: DistributionRun, enqueue: bool = True)
 
     enqueue=False only marks it computing, for compute_run_now, which runs the steps itself.
     """
-    _require(user, "dividends.compute_run", run, _("Only the company accountant computes a distribution."))
+    _require_step(user, run, "compute", _("Only the company accountant computes a distribution."))
     run = _locked(run)
     if run.is_reversal:
         raise ValidationError(_("A reversal is not computed; it mirrors the run it reverses."))
-    if run.status not in DistributionRun.COMPUTABLE_STATUSES:
+    if not run.step_is_open("compute"):
         raise ValidationError(
             _("A run that is %(status)s cannot be computed again.") % {"status": run.get_status_display()}
         )
@@ -139,9 +144,9 @@ def publish_notice(
     may only be later. published_on is for loading a past that really happened (the demo's history,
     tests): pages and the API never pass it.
     """
-    _require(user, "dividends.publish_run", run, _("Only the company accountant publishes a distribution."))
+    _require_step(user, run, "publish", _("Only the company accountant publishes a distribution."))
     run = _locked(run)
-    if run.status != Status.COMPUTED or run.is_reversal:
+    if not run.step_is_open("publish"):
         raise ValidationError(_("Only a computed run can be put on public notice."))
     today = timezone.localdate()
     published_on = published_on or today
@@ -169,9 +174,9 @@ def publish_notice(
 @transaction.atomic
 def withdraw_notice(*, user: User, run: DistributionRun) -> DistributionRun:
     """Take a run off notice to correct and recompute it; its objections stay with it."""
-    _require(user, "dividends.publish_run", run, _("Only the company accountant withdraws a notice."))
+    _require_step(user, run, "withdraw", _("Only the company accountant withdraws a notice."))
     run = _locked(run)
-    if run.status != Status.NOTICE:
+    if not run.step_is_open("withdraw"):
         raise ValidationError(_("Only a run in public notice can be withdrawn."))
     run.status = Status.COMPUTED
     run.notice_published_on = None
@@ -186,14 +191,13 @@ def approve_run(
     *, user: User, run: DistributionRun, resolution_date: date, resolution_reference: str
 ) -> DistributionRun:
     """The township approves a run after its notice, recording the members' representative assembly's resolution."""
-    _require(user, "dividends.approve_run", run, _("Only a township official approves a distribution."))
+    _require_step(user, run, "approve", _("Only a township official approves a distribution."))
     run = _locked(run)
-    if run.is_reversal:
-        if run.status != Status.COMPUTED:
+    if not run.step_is_open("approve"):
+        if run.is_reversal:
             raise ValidationError(_("Only a computed reversal can be approved."))
-    else:
-        if run.status != Status.NOTICE:
-            raise ValidationError(_("Only a run in public notice can be approved."))
+        raise ValidationError(_("Only a run in public notice can be approved."))
+    if not run.is_reversal:
         if not run.notice_over:
             raise ValidationError(
                 _("The public notice runs until %(date)s; it must last at least %(days)s days.")
@@ -270,9 +274,9 @@ def refuse_share_event_before_approved_run(*, association: Organisation, effecti
 
 @transaction.atomic
 def close_run(*, user: User, run: DistributionRun) -> DistributionRun:
-    _require(user, "dividends.close_run", run, _("Only the company accountant closes a distribution."))
+    _require_step(user, run, "close", _("Only the company accountant closes a distribution."))
     run = _locked(run)
-    if run.status != Status.PAID:
+    if not run.step_is_open("close"):
         raise ValidationError(_("Only a paid run can be closed."))
     run.status = Status.CLOSED
     run.closed_at = timezone.now()
@@ -283,11 +287,11 @@ def close_run(*, user: User, run: DistributionRun) -> DistributionRun:
 @transaction.atomic
 def reverse_run(*, user: User, run: DistributionRun) -> DistributionRun:
     """Cancel an approved run line for line with a reversal run (its pools, lines and payouts negated)."""
-    _require(user, "dividends.reverse_run", run, _("Only the company accountant reverses a distribution."))
+    _require_step(user, run, "reverse", _("Only the company accountant reverses a distribution."))
     run = _locked(run)
-    if run.is_reversal or run.status not in DistributionRun.LOCKING_STATUSES:
-        raise ValidationError(_("Only an approved distribution can be reversed."))
-    if DistributionRun.objects.filter(reverses=run).exists():
+    if not run.step_is_open("reverse"):
+        if run.is_reversal or not run.is_locked:
+            raise ValidationError(_("Only an approved distribution can be reversed."))
         raise ValidationError(_("This run is already reversed."))
     reversal = DistributionRun.objects.create(
         company=run.company,

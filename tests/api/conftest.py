@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from association import services as pear
 from association.models import ColdStore, Cultivar
-from collective.api_keys import create_api_key
 from collective.models import Organisation
+from collective.services.accounts import create_api_key
 from dividends import services as money
 from dividends.models import DistributionRun, LedgerEntry
 from land.models import LandTransferContract

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from collective.api_keys import create_api_key, revoke_api_key
 from collective.models import ApiKey
+from collective.services.accounts import create_api_key, revoke_api_key
 from tests.api.conftest import key_client
 
 KEY_PATTERN = re.compile(r"gt_[0-9a-f]{8}_[A-Za-z0-9_-]{40,}")
@@ -194,7 +194,7 @@ def test_a_keys_limit_holds_under_16_parallel_clients(settings, backend):
 
     from django.core.cache import cache
 
-    from collective.api_keys import ApiKeyRateThrottle
+    from collective.authentication import ApiKeyRateThrottle
     from collective.models import ApiKey
 
     if backend == "redis":

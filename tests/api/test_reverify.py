@@ -14,8 +14,8 @@ from fractions import Fraction
 
 from django.core.management import call_command
 
-from collective.api_keys import create_api_key
 from collective.models import Organisation
+from collective.services.accounts import create_api_key
 from dividends import services as money
 from dividends.models import DistributionRun
 from tests.api.conftest import key_client

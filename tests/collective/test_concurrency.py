@@ -8,10 +8,10 @@ import pytest
 from django.db import connection, connections
 from django.utils import translation
 
-from collective import roster
+from collective import imports
+from collective.imports import ImportResult, RosterInvalid, import_roster, read_rows
 from collective.models import Household, Member
-from collective.roster import ImportResult, RosterInvalid, import_roster, read_rows
-from tests.collective.test_roster import roster_rows, xlsx
+from tests.collective.test_imports import roster_rows, xlsx
 
 pytestmark = pytest.mark.postgres
 
@@ -23,13 +23,13 @@ def test_two_simultaneous_imports_of_one_roster_write_it_once_and_refuse_the_oth
         pytest.skip("two writers at once need PostgreSQL; SQLite locks the whole database")
     # Both uploads pass every check before either writes: the moment the database must decide.
     barrier = threading.Barrier(2)
-    write = roster._write_roster
+    write = imports._write_roster
 
     def write_after_both_checked(**arguments):
         barrier.wait(timeout=10)
         return write(**arguments)
 
-    monkeypatch.setattr(roster, "_write_roster", write_after_both_checked)
+    monkeypatch.setattr(imports, "_write_roster", write_after_both_checked)
     outcomes: list = [None, None]
 
     def upload(index):

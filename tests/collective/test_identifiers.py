@@ -14,7 +14,7 @@ from collective.identifiers import normalise_identifier
 from collective.models import Household, Member
 from collective.resident_id import make_id_number
 from tests.collective.factories import id_number_for
-from tests.collective.test_roster import do_import, roster_rows
+from tests.collective.test_imports import do_import, roster_rows
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 

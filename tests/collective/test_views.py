@@ -15,7 +15,7 @@ from collective import services
 from collective.models import Household, Member, PiiReveal, ShareEvent
 from tests.collective.conftest import ACCOUNT, make_household
 from tests.collective.factories import id_number_for
-from tests.collective.test_roster import HEADERS, roster_rows, xlsx
+from tests.collective.test_imports import HEADERS, roster_rows, xlsx
 
 
 def household_urls(household: Household) -> list[tuple[str, str]]:

@@ -1,9 +1,12 @@
 """Officials hear in the app what farmers hear in the portal: a notice published, a payment made."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from desk import notifications
+from dividends.models import NoticeRead
+from dividends.services import mark_news_read
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +41,20 @@ def test_a_farmer_has_no_desk_notifications(in_notice, farmer_a):
 def test_an_unknown_event_is_not_found(client, in_notice, township_official):
     client.force_login(township_official)
     assert client.post(reverse("desk:notification-read", args=[in_notice.pk, "approved"])).status_code == 404
+
+
+def test_one_service_records_a_reading_for_the_desk_and_the_portal(client, in_notice, township_official, farmer_a):
+    """The official's notification and the farmer's news are read through dividends.services.mark_news_read."""
+    first = mark_news_read(user=township_official, run=in_notice, event="notice")
+    assert notifications.unread_count(township_official) == 0
+    again = mark_news_read(user=township_official, run=in_notice, event="notice")
+    assert (again.pk, again.read_at > first.read_at) == (first.pk, True)
+    with pytest.raises(ValidationError, match="没有这条通知"):
+        mark_news_read(user=township_official, run=in_notice, event="approved")
+    client.force_login(farmer_a)
+    client.post(reverse("portal:news-read", args=[in_notice.pk, "notice"]))
+    readers = set(NoticeRead.objects.values_list("user", "status"))
+    assert readers == {(township_official.pk, "notice"), (farmer_a.pk, "notice")}
 
 
 def test_the_api_documentation_loads_nothing_from_another_origin(client, township_official):

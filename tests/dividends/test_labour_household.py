@@ -14,8 +14,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from collective import services as registry
-from collective.api_keys import create_api_key
 from collective.models import Household, Member
+from collective.services.accounts import create_api_key
 from dividends.models import DistributionRun, RunLabourLine
 from land.models import LabourRecord
 from tests.dividends.conftest import EXPENSE, REVENUE, Builder, Category, World

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook
 
-from dividends import services
+from dividends import imports, services
 from dividends.models import LedgerEntry
 from land.models import LandTransferContract, Parcel
 
@@ -122,8 +122,8 @@ def test_an_import_is_all_or_nothing_and_reports_every_bad_row(company, accounta
         [date(2024, 3, 5), "支出", "工资", "", 1, "", "", ""],
         [date(2024, 3, 6), "收入", "Rental", "township_canteen", "50000.00", "乡政府", "记-006", ""],
     ]
-    with pytest.raises(services.ImportRejected) as rejected:
-        services.import_entries(user=accountant, organisation=company, upload=xlsx(rows), filename="entries.xlsx")
+    with pytest.raises(imports.ImportRejected) as rejected:
+        imports.import_entries(user=accountant, organisation=company, upload=xlsx(rows), filename="entries.xlsx")
     errors = rejected.value.errors
     assert [error.split(":")[0] for error in errors] == ["Row 3", "Row 4", "Row 5", "Row 6"]
     assert "Guaranteed land rent" in errors[0]
@@ -133,7 +133,7 @@ def test_an_import_is_all_or_nothing_and_reports_every_bad_row(company, accounta
     assert not LedgerEntry.objects.exists()
 
     good = [rows[0], rows[1], rows[6]]
-    count = services.import_entries(user=accountant, organisation=company, upload=xlsx(good), filename="e.xlsx")
+    count = imports.import_entries(user=accountant, organisation=company, upload=xlsx(good), filename="e.xlsx")
     assert count == 2
     imported = {e.category: (e.amount_fen, e.rental_source, e.recorded_by) for e in LedgerEntry.objects.all()}
     assert imported == {
@@ -149,15 +149,15 @@ def test_a_csv_import_reads_english_headers(company, accountant):
     writer.writerow(["date", "direction", "category", "rental source", "amount", "counterparty", "reference", "note"])
     writer.writerow(["2023-05-01", "expense", "administration", "", "1,200.50", "", "V-9", ""])
     upload = SimpleUploadedFile("e.csv", ("\ufeff" + buffer.getvalue()).encode("utf-8"))
-    assert services.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv") == 1
+    assert imports.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv") == 1
     assert LedgerEntry.objects.get().amount_fen == 120050
 
 
 def test_a_gb18030_csv_is_read_and_rows_keep_the_numbers_the_sheet_shows(company, accountant):
     text = "日期,收支,类别,金额\r\n2024-03-01,收入,土地经营,100\r\n,,,\r\n2024-13-01,支出,管理费用,1\r\n"
     upload = SimpleUploadedFile("e.csv", text.encode("gb18030"))
-    with pytest.raises(services.ImportRejected) as rejected:
-        services.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv")
+    with pytest.raises(imports.ImportRejected) as rejected:
+        imports.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv")
     assert [error.split(":")[0] for error in rejected.value.errors] == ["Row 4"]
     assert not LedgerEntry.objects.exists()
 
@@ -274,14 +274,14 @@ def test_the_ledger_form_and_the_imports_read_an_amount_alike(
         )
         if message is None:
             assert response.status_code == 302
-            assert services.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv") == 1
+            assert imports.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv") == 1
             assert list(LedgerEntry.objects.values_list("amount_fen", flat=True)) == [fen, fen]
             assert contract_result.errors == []
             assert LandTransferContract.objects.get().rent_per_mu_fen == fen
         else:
             assert response.context["form"].errors["amount"] == [message]
-            with pytest.raises(services.ImportRejected) as rejected:
-                services.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv")
+            with pytest.raises(imports.ImportRejected) as rejected:
+                imports.import_entries(user=accountant, organisation=company, upload=upload, filename="e.csv")
             assert message in rejected.value.errors[0]
             assert [error.message for error in contract_result.errors] == [message]
             assert not LedgerEntry.objects.exists()
@@ -292,6 +292,6 @@ def test_a_formula_cell_is_reported_as_a_formula_not_as_an_empty_cell(company, a
         ["日期", "收支", "类别", "租赁来源", "金额"],
         [date(2024, 3, 1), "支出", "管理费用", "", "=SUM(100,200)"],
     ]
-    with translation.override("zh-hans"), pytest.raises(services.ImportRejected) as rejected:
-        services.import_entries(user=accountant, organisation=company, upload=xlsx(rows), filename="e.xlsx")
+    with translation.override("zh-hans"), pytest.raises(imports.ImportRejected) as rejected:
+        imports.import_entries(user=accountant, organisation=company, upload=xlsx(rows), filename="e.xlsx")
     assert rejected.value.errors == ["第 2 行：此单元格是公式（=SUM(100,200)），不是金额：请直接填写金额。"]

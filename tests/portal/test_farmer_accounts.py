@@ -5,8 +5,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from collective import farmer_accounts
 from collective.models import User
+from collective.services import accounts
 from tests.conftest import PASSWORD
 
 
@@ -25,7 +25,7 @@ def open_account(client, official, household, phone: str, member=None):
 def test_the_one_time_password_passes_the_validators_and_is_easy_to_type():
     from django.contrib.auth.password_validation import validate_password
 
-    passwords = {farmer_accounts.generate_one_time_password() for _ in range(200)}
+    passwords = {accounts.generate_one_time_password() for _ in range(200)}
     assert len(passwords) == 200
     for password in passwords:
         validate_password(password)

@@ -11,7 +11,7 @@ from collective.money import format_yuan
 from dividends import engine, services
 from dividends.models import DistributionRun, NoticeRead, Payout, Pool
 from land import services as land
-from portal.views import home_years, masked_id_number
+from portal.presenters import home_years, masked_id_number
 from tests.pdf import pdf_text
 from tests.portal.pages import money_in, run_card, text_of, total_of_year_card, year_card
 

@@ -29,13 +29,8 @@ from collective.crypto import keyed_hash
 from collective.identifiers import normalise_identifier
 from collective.models import Household, Member, Organisation, ShareEvent, ShareType, User
 from collective.resident_id import validate_id_number
-from collective.services import (
-    Holding,
-    _append_event,
-    _Line,
-    format_shares,
-    member_elsewhere_message,
-)
+from collective.services import Holding, format_shares, member_elsewhere_message
+from collective.services.events import _append_event, _Line
 from collective.spreadsheets import RowError, SpreadsheetUnreadable, cell_text, normalise_heading, read_sheet, safe_cell
 
 

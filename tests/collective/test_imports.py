@@ -11,9 +11,7 @@ import openpyxl
 import pytest
 from django.utils import translation
 
-from collective.models import Household, Member, ShareEvent, ShareEventLine
-from collective.resident_id import make_id_number
-from collective.roster import (
+from collective.imports import (
     COLUMNS,
     RosterInvalid,
     import_roster,
@@ -22,6 +20,8 @@ from collective.roster import (
     template_csv,
     template_workbook,
 )
+from collective.models import Household, Member, ShareEvent, ShareEventLine
+from collective.resident_id import make_id_number
 from tests.collective.factories import id_number_for
 
 HEADERS = [column.header for column in COLUMNS]
