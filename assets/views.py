@@ -27,8 +27,8 @@ from assets.models import (
     Resource,
 )
 from collective.models import Organisation
+from collective.quantities import format_area
 from land.models import Parcel
-from land.services import format_mu
 
 PAGE_SIZE = 50
 
@@ -328,7 +328,7 @@ def resource_list(request):
             "summary": [
                 {
                     **row,
-                    "area_text": format_mu(row["area"]),
+                    "area_text": format_area(row["area"]),
                     "kind_label": kinds[row["kind"]],
                     "status_label": statuses[row["status"]],
                 }

@@ -25,7 +25,7 @@ def test_the_contract_pdf_is_a_pdf_that_names_the_contract(make_contract, househ
     text = pdf_text(pdf)
     assert "HT-2021-001" in text
     assert "土地经营权流转合同" in text  # the title is letter-spaced: read without whitespace, on any machine
-    assert "12.5" in text
+    assert "12.5" in text and "12.5000" not in text  # areas without trailing zeros, as on the pages
     assert "¥600.00" in text
 
 
@@ -49,16 +49,19 @@ def test_the_signature_block_never_stands_alone_on_the_last_page(make_contract, 
     assert "第五条变更与终止" in pages[-1]
 
 
-def test_the_rent_steps_of_an_escalating_contract_are_listed(make_contract, household_a, parcel_a):
+def test_the_rent_steps_of_an_escalating_contract_are_listed_as_money(make_contract, household_a, parcel_a):
     contract = make_contract(
         household=household_a,
         parcels=[(parcel_a, Decimal(1))],
-        end_date=date(2027, 12, 31),
+        end_date=date(2030, 12, 31),
         escalation_percent=Decimal(5),
         escalation_every_years=3,
     )
-    # 2021: ¥600; 2024: ¥630; 2027: ¥661.50 (60000 * 1.05^2 = 66150 fen).
-    assert services.rent_steps(contract=contract) == [(2021, "600.00"), (2024, "630.00"), (2027, "661.50")]
+    # 2021: ¥600; 2024: ¥630; 2027: ¥661.50 (60000 * 1.05^2 = 66150 fen); 2030: 69457.5 fen, shown to the fen.
+    steps = [(2021, "¥600.00"), (2024, "¥630.00"), (2027, "¥661.50"), (2030, "¥694.58")]
+    assert services.rent_steps(contract=contract) == steps
+    text = pdf_text(services.render_contract_pdf(contract=contract))
+    assert "2030¥694.58" in text and "694.575" not in text
 
 
 @pytest.mark.parametrize(("persona", "status"), [("village_official_a", 200), ("village_official_b", 404)])
