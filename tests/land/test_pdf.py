@@ -29,9 +29,12 @@ def test_the_contract_pdf_is_a_pdf_that_names_the_contract(make_contract, househ
     assert "¥600.00" in text
 
 
-@pytest.mark.parametrize("parcel_count", [1, 2, 3])
-def test_the_signature_block_never_stands_alone_on_the_last_page(make_contract, household_a, parcel_a, parcel_count):
-    """Two or three parcels once pushed the signatures alone onto page 2: the last article goes with them."""
+@pytest.mark.parametrize(("parcel_count", "escalating"), [(1, False), (2, False), (3, False), (3, True), (6, True)])
+def test_the_signature_block_never_stands_alone_on_the_last_page(
+    make_contract, household_a, parcel_a, parcel_count, escalating
+):
+    """Two or three parcels once pushed the signatures alone onto page 2: the last article goes with them,
+    also when the table of rent steps of an escalating contract makes the text longer."""
     parcels = [parcel_a] + [
         Parcel.objects.create(
             code=f"P-0{n}",
@@ -42,7 +45,10 @@ def test_the_signature_block_never_stands_alone_on_the_last_page(make_contract, 
         )
         for n in range(2, parcel_count + 1)
     ]
-    contract = make_contract(household=household_a, parcels=[(parcel, Decimal(1)) for parcel in parcels])
+    terms = {"end_date": date(2035, 12, 31), "escalation_percent": Decimal(5), "escalation_every_years": 3}
+    contract = make_contract(
+        household=household_a, parcels=[(parcel, Decimal(1)) for parcel in parcels], **(terms if escalating else {})
+    )
     pages = [squeezed(page) for page in pdf_pages(services.render_contract_pdf(contract=contract))]
     assert len(pages) <= 2
     assert "签字" in pages[-1]
