@@ -26,9 +26,9 @@ from assets.models import (
     Resource,
 )
 from collective.models import Organisation
+from collective.quantities import format_area
 from collective.shortcuts import add_service_errors, paginate, require_permission
 from land.models import Parcel
-from land.services import format_mu
 
 
 def _card_url(request, asset: Asset) -> str:
@@ -306,7 +306,7 @@ def resource_list(request):
             "summary": [
                 {
                     **row,
-                    "area_text": format_mu(row["area"]),
+                    "area_text": format_area(row["area"]),
                     "kind_label": kinds[row["kind"]],
                     "status_label": statuses[row["status"]],
                 }

@@ -16,11 +16,13 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collective import services
+from collective.certificates import render_certificate_pdf
 from collective.forms import (
     ApiKeyForm,
     AsOfForm,
@@ -388,25 +390,14 @@ def household_detail(request, pk: int):
 
 @require_GET
 def household_certificate(request, pk: int):
-    """The printable share certificate (股权证) of a household, with its holdings on a date."""
+    """The share certificate (股权证) of a household as a Chinese PDF, with its holdings on a date."""
     household = _household(request, pk)
-    as_of = _as_of(request)
-    share_types = {t.pk: t for t in ShareType.objects.filter(association_id=household.association_id)}
-    holdings = [
-        {"share_type": share_types[h.share_type_id], "quantity": h.quantity}
-        for h in household_holdings(household=household, as_of=as_of)
-    ]
-    return render(
-        request,
-        "collective/household_certificate.html",
-        {
-            "household": household,
-            "members": household.members.in_membership_on(as_of).filter(household=household),
-            "holdings": holdings,
-            "as_of": as_of,
-            "weighted": sum((h["quantity"] * h["share_type"].weight for h in holdings), Decimal(0)),
-        },
+    pdf = render_certificate_pdf(household=household, as_of=_as_of(request), base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=f"{household.certificate_label}.pdf"
     )
+    return response
 
 
 def _form_page(request, *, form, title: str, back_url: str, submit: str = "", intro: str = "", **extra):

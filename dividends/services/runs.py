@@ -6,7 +6,7 @@ run is never changed: a correction is a reversal that cancels it line for line p
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -188,9 +188,18 @@ def withdraw_notice(*, user: User, run: DistributionRun) -> DistributionRun:
 
 @transaction.atomic
 def approve_run(
-    *, user: User, run: DistributionRun, resolution_date: date, resolution_reference: str
+    *,
+    user: User,
+    run: DistributionRun,
+    resolution_date: date,
+    resolution_reference: str,
+    approved_on: date | None = None,
 ) -> DistributionRun:
-    """The township approves a run after its notice, recording the members' representative assembly's resolution."""
+    """The township approves a run after its notice, recording the members' representative assembly's resolution.
+
+    approved_on, like publish_notice's published_on, loads a past that really happened (the demo's history):
+    pages and the API never pass it. It may not precede the resolution nor come after today.
+    """
     _require_step(user, run, "approve", _("Only a township official approves a distribution."))
     run = _locked(run)
     if not run.step_is_open("approve"):
@@ -223,14 +232,21 @@ def approve_run(
         raise ValidationError(_("Record the date and reference of the assembly's resolution."))
     if resolution_date > timezone.localdate():
         raise ValidationError(_("The resolution date cannot be in the future."))
+    if approved_on is not None and not resolution_date <= approved_on <= timezone.localdate():
+        raise ValidationError(_("A run is approved on or after its resolution, and not in the future."))
     run.status = Status.APPROVED
     run.approved_by = user
-    run.approved_at = timezone.now()
+    run.approved_at = timezone.now() if approved_on is None else _noon_of(approved_on)
     run.resolution_date = resolution_date
     run.resolution_reference = resolution_reference.strip()
     run.save()
     post_run_vouchers(run=run, user=user)
     return run
+
+
+def _noon_of(day: date) -> datetime:
+    """Midday of a day in the server's time zone: the moment a past approval is recorded at."""
+    return timezone.make_aware(datetime.combine(day, time(12)))
 
 
 def refuse_share_event_before_approved_run(*, association: Organisation, effective_date: date) -> None:

@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from collective.money import format_yuan
+from collective.money import format_yuan, round_half_up
 from land.models import (
     LandTransferContract,
 )
-from land.services.rent import _exact_decimal, rent_per_mu_for_year
+from land.services.rent import rent_per_mu_for_year
 
 
 def rent_steps(*, contract: LandTransferContract) -> list[tuple[int, str]]:
-    """Return (first year, rent per mu in yuan, exact) for each rent the contract's term goes through."""
+    """Return (first year, rent per mu to the fen, as money is shown) for each rent the contract's term goes
+    through; the rent itself stays exact (rent_per_mu_for_year), only the figure printed is rounded."""
     steps: list[tuple[int, str]] = []
     previous = None
     for year in range(contract.start_date.year, contract.end_date.year + 1):
         rent = rent_per_mu_for_year(contract=contract, year=year)
         if rent != previous:
-            yuan = _exact_decimal(Fraction(rent) / 100)
-            text = f"{yuan:,f}"
-            if "." not in text or len(text.split(".")[1]) < 2:
-                text = f"{yuan:,.2f}"
-            steps.append((year, text))
+            steps.append((year, format_yuan(round_half_up(rent))))
             previous = rent
     return steps
 

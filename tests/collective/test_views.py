@@ -12,10 +12,13 @@ import pytest
 from django.urls import reverse
 
 from collective import services
+from collective.certificates import certificate_context
 from collective.models import Household, Member, PiiReveal, ShareEvent
+from collective.services import format_shares
 from tests.collective.conftest import ACCOUNT, make_household
 from tests.collective.factories import id_number_for
 from tests.collective.test_imports import HEADERS, roster_rows, xlsx
+from tests.pdf import pdf_pages, pdf_text, squeezed
 
 
 def household_urls(household: Household) -> list[tuple[str, str]]:
@@ -141,7 +144,6 @@ def test_id_and_bank_numbers_are_masked_on_every_page_and_in_the_export(client, 
         reverse("collective:household-list"),
         reverse("collective:household-list") + f"?q={head.id_number_last4}",
         reverse("collective:household-detail", args=[household.pk]),
-        reverse("collective:household-certificate", args=[household.pk]),
         reverse("collective:registry"),
         reverse("collective:household-edit", args=[household.pk]),
         reverse("collective:member-edit", args=[head.pk]),
@@ -160,6 +162,8 @@ def test_id_and_bank_numbers_are_masked_on_every_page_and_in_the_export(client, 
     ]
     assert plain_id not in " ".join(cells) and ACCOUNT not in " ".join(cells)
     assert head.masked_id_number in cells
+    certificate = pdf_text(client.get(reverse("collective:household-certificate", args=[household.pk])).content)
+    assert plain_id not in certificate and head.masked_id_number in certificate
 
 
 def test_an_official_of_the_association_reveals_a_number_and_it_is_recorded(client, village_official_a, registry_a):
@@ -311,14 +315,25 @@ def test_the_household_page_shows_holdings_on_a_chosen_date_and_the_change_histo
     assert [(row["share_type"].code, row["now"], row["then"]) for row in holdings] == [("population", 5, None)]
 
 
-def test_the_certificate_has_its_number_holder_and_holdings(client, village_official_a, registry_a):
+def test_the_certificate_is_a_chinese_pdf_with_its_number_holder_and_holdings(client, village_official_a, registry_a):
     first = registry_a[0]
     client.force_login(village_official_a)
-    html = client.get(reverse("collective:household-certificate", args=[first.pk]), {"as_of": "2021-06-01"}).content
-    html = html.decode()
-    assert "股权证" in html and "GQZ-A01-001" in html
-    assert "A01-001户主" in html
-    assert "2021-06-01 的持股" in html
+    response = client.get(reverse("collective:household-certificate", args=[first.pk]), {"as_of": "2021-06-01"})
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'inline; filename="GQZ-A01-001.pdf"'
+    assert response.content.startswith(b"%PDF-")
+    pages = [squeezed(page) for page in pdf_pages(response.content)]
+    assert len(pages) == 1
+    assert "股权证" in pages[0] and "证书编号：GQZ-A01-001" in pages[0]
+    assert "持有人：A01-001户主（农户A01-001）" in pages[0]
+    assert "2021-06-01的持股" in pages[0]
+    holdings = {
+        row["share_type"].name: row["quantity"]
+        for row in certificate_context(household=first, as_of=date(2021, 6, 1))["holdings"]
+    }
+    assert holdings  # the registry fixture issued shares by then
+    for name, quantity in holdings.items():
+        assert f"{name}{format_shares(quantity)}" in pages[0]
 
 
 def test_quantification_is_refused_without_a_final_membership_list(

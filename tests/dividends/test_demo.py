@@ -1,4 +1,4 @@
-"""The demo ends with XingLv's 2024 distribution computed and approved over the demo registry and contracts."""
+"""The demo ends with XingLv's 2024 distribution approved over the demo registry and contracts, and 2025's in notice."""
 
 from django.core.management import call_command
 from django.db.models import Sum
@@ -19,6 +19,7 @@ def test_the_demo_books_and_its_approved_2024_run(db):
         2022,
         2023,
         2024,
+        2025,  # the year of the run in public notice
     }
     run = DistributionRun.objects.get(company__code="XINGLV", year=2024)
     assert run.status == DistributionRun.Status.APPROVED

@@ -354,3 +354,18 @@ def test_a_share_event_on_or_before_an_approved_runs_record_date_is_refused(
         effective_date=date(2024, 6, 1),
     )
     assert ShareEvent.objects.count() == events + 2
+
+
+def test_a_past_approval_keeps_its_day_and_is_never_before_the_resolution_nor_in_the_future(
+    appendix, compute, accountant, township_official
+):
+    """Loading a past that happened (the demo's history): the run says it was approved then, not today."""
+    run = publish(compute(services.create_run(user=accountant, policy=appendix.policy)), accountant)
+    kwargs = {"user": township_official, "resolution_date": date(2025, 1, 20), "resolution_reference": "决议2025-1号"}
+    for day in (date(2025, 1, 19), timezone.localdate() + timedelta(days=1)):
+        with translation.override("en"), pytest.raises(ValidationError) as error:
+            services.approve_run(run=run, approved_on=day, **kwargs)
+        assert error.value.messages == ["A run is approved on or after its resolution, and not in the future."]
+    run = services.approve_run(run=run, approved_on=date(2025, 1, 22), **kwargs)
+    assert timezone.localtime(run.approved_at).date() == date(2025, 1, 22)
+    assert run.history.first().approved_at == run.approved_at  # the audit trail keeps the day too

@@ -11,11 +11,22 @@ def snapshot() -> dict[str, int]:
     }
 
 
+def history_snapshot() -> dict[str, int]:
+    """The rows of every historical table, of every app."""
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.label.split(".")[1].startswith("Historical")
+    }
+
+
 def test_loading_the_demo_twice_leaves_the_same_rows(db):
     call_command("load_gantian_demo", verbosity=0)
-    first = snapshot()
+    first, history = snapshot(), history_snapshot()
     call_command("load_gantian_demo", verbosity=0)
     assert snapshot() == first
+    # Nothing changed, so the audit trail says nothing new (Organisation, Grower, Cultivar, Certification...).
+    assert {label: count for label, count in history_snapshot().items() if count != history[label]} == {}
 
 
 def test_the_demo_has_the_township_the_nine_associations_and_the_company(db):

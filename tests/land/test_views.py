@@ -1,5 +1,6 @@
 """Land pages: who sees what, the forms' field errors, and the reminders on the home page."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -376,3 +377,34 @@ def test_parcel_errors_are_shown_once_above_the_parcel_rows(client, village_offi
     )
     assert response.context["form"].non_field_errors() == []
     assert response.content.decode().count("13 mu is more than the parcel") == 1
+
+
+# --- areas -----------------------------------------------------------------------------------------
+
+
+def test_areas_read_alike_without_trailing_zeros(client, village_official_a, make_contract, household_a, parcel_a):
+    """13.9 stands next to 11 and 12.5 on every land page, never 13.9000."""
+    others = [
+        Parcel.objects.create(
+            code=code,
+            association=household_a.association,
+            area_mu=area,
+            contract_household=household_a,
+            contract_right_end=date(2057, 12, 31),
+        )
+        for code, area in (("P-02", Decimal("13.9")), ("P-03", Decimal(11)))
+    ]
+    contract = make_contract(
+        household=household_a, parcels=[(parcel_a, Decimal("12.5")), *((parcel, parcel.area_mu) for parcel in others)]
+    )
+    login(client, village_official_a)
+    parcels = client.get(reverse("land:parcel-list")).content.decode()
+    detail = client.get(reverse("land:contract-detail", args=[contract.pk])).content.decode()
+    listing = client.get(reverse("land:contract-list")).content.decode()
+    for page in (parcels, detail):
+        cells = re.findall(r'<td class="money">([^<]*)</td>', page)
+        assert {"12.5", "13.9", "11", "0.8333"} <= set(cells)  # 12.5 mu is 0.8333 ha
+        assert not [cell for cell in cells if "¥" not in cell and "." in cell and cell.endswith("0")]
+    assert "37.4 mu in all" in parcels  # the total of the three parcels
+    assert '<td class="money">37.4</td>' in listing
+    assert '<th class="money">37.4</th>' in detail
