@@ -34,8 +34,8 @@ from assets.models import (
 )
 from collective.models import Organisation
 from collective.money import MU_PER_HECTARE, format_yuan
+from collective.quantities import format_area
 from land.models import ContractParcel, LandTransferContract, Parcel
-from land.services import format_mu
 
 SQUARE_METRES_PER_MU = Decimal(10000) / MU_PER_HECTARE  # 666.67 m²
 
@@ -715,11 +715,11 @@ def validate_boundary(
                 "(%(difference)s%% apart; at most %(tolerance)s%% is accepted)."
             )
             % {
-                "computed": format_mu(computed_mu),
+                "computed": format_area(computed_mu),
                 "code": parcel.code,
-                "declared": format_mu(parcel.area_mu),
+                "declared": format_area(parcel.area_mu),
                 "difference": difference.quantize(Decimal("0.1")),
-                "tolerance": format_mu(tolerance),
+                "tolerance": format_area(tolerance),
             }
         )
     centre = polygon.centroid
@@ -738,7 +738,7 @@ def validate_boundary(
         if shared > limit:
             errors.append(
                 _("The boundary of %(code)s overlaps parcel %(other)s by %(area)s m² (at most %(limit)s m²).")
-                % {"code": parcel.code, "other": code, "area": shared, "limit": format_mu(limit)}
+                % {"code": parcel.code, "other": code, "area": shared, "limit": format_area(limit)}
             )
     if errors:
         raise ValidationError(errors)
@@ -886,7 +886,7 @@ def parcel_map_features(*, parcels, today: date) -> dict:
                     "number": contract.number,
                     "status": contract.get_status_display(),
                     "end": contract.end_date.isoformat(),
-                    "area_mu": format_mu(line.area_mu),
+                    "area_mu": format_area(line.area_mu),
                     "url": reverse("land:contract-detail", args=[contract.pk]),
                 }
             )
@@ -903,8 +903,8 @@ def parcel_map_features(*, parcels, today: date) -> dict:
                     "pk": parcel.pk,
                     "code": parcel.code,
                     "association": parcel.association.code,
-                    "declared_mu": format_mu(parcel.area_mu),
-                    "computed_mu": format_mu(square_metres_to_mu(boundary.area_m2)),
+                    "declared_mu": format_area(parcel.area_mu),
+                    "computed_mu": format_area(square_metres_to_mu(boundary.area_m2)),
                     "status": status,
                     "synthetic": boundary.is_synthetic,
                     "contracts": contracts,

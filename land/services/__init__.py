@@ -46,7 +46,6 @@ from land.services.rent import (
     days_in_year,
     due_date_for_year,
     escalation_steps,
-    format_mu,
     rent_per_mu_for_year,
 )
 from land.services.schedule import (
@@ -78,7 +77,6 @@ __all__ = [
     "draft_contract",
     "due_date_for_year",
     "escalation_steps",
-    "format_mu",
     "household_term_errors",
     "labour_lines_for_year",
     "labour_totals",

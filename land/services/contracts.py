@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from collective.models import Household, Organisation
 from collective.money import round_half_up
+from collective.quantities import format_area
 from land.models import (
     EXPIRY_NOTICE_DAYS,
     ContractParcel,
@@ -26,7 +27,7 @@ from land.models import (
     Parcel,
     RentInstallment,
 )
-from land.services.rent import Status, format_mu, rent_per_mu_for_year
+from land.services.rent import Status, rent_per_mu_for_year
 from land.services.schedule import build_rent_schedule
 
 
@@ -64,7 +65,7 @@ def _line_errors(
         elif area > parcel.area_mu:
             errors.append(
                 _("Parcel %(code)s: %(area)s mu is more than the parcel's %(parcel_area)s mu.")
-                % {"code": code, "area": format_mu(area), "parcel_area": format_mu(parcel.area_mu)}
+                % {"code": code, "area": format_area(area), "parcel_area": format_area(parcel.area_mu)}
             )
         if parcel.contract_right_end and end_date > parcel.contract_right_end:
             errors.append(

@@ -10,12 +10,12 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from collective.models import Organisation
+from collective.quantities import format_area
 from land.models import (
     ContractParcel,
     Parcel,
 )
 from land.services.contracts import _lock_parcels
-from land.services.rent import format_mu
 
 
 def validate_parcel(*, parcel: Parcel) -> None:
@@ -36,7 +36,7 @@ def validate_parcel(*, parcel: Parcel) -> None:
         if widest["area"] is not None and parcel.area_mu is not None and parcel.area_mu < widest["area"]:
             errors["area_mu"].append(
                 _("A signed contract takes %(area)s mu of this parcel; the area cannot be less.")
-                % {"area": format_mu(widest["area"])}
+                % {"area": format_area(widest["area"])}
             )
         if widest["end"] is not None and parcel.contract_right_end and parcel.contract_right_end < widest["end"]:
             errors["contract_right_end"].append(

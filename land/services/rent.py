@@ -52,12 +52,6 @@ class ContractLine:
     escalation_every_years: int | None = None
 
 
-def format_mu(area: Decimal) -> str:
-    """Return an area without trailing zeros: Decimal('12.5000') -> '12.5'."""
-    text = f"{area:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def days_in_year(year: int) -> int:
     return 366 if calendar.isleap(year) else 365
 
