@@ -7,11 +7,16 @@ is added here by the app that knows them, and collective calls it without knowin
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collective.models import Organisation
     from collective.services import QuantificationRule
+
+# Checks every share event must pass, each called as check(association=, effective_date=) and raising
+# ValidationError to refuse it (dividends: no event on or before an approved run's record date).
+share_event_checks: list[Callable[..., None]] = []
 
 # Checks every quantification (折股量化) a person starts must pass, each called as
 # check(association=, rule=) and raising ValidationError to refuse it (membership: only a completed
@@ -24,3 +29,9 @@ def check_quantification(*, association: Organisation, rule: QuantificationRule)
     """Run the checks the apps above registered; a ValidationError refuses the quantification."""
     for check in quantification_checks:
         check(association=association, rule=rule)
+
+
+def check_share_event(*, association: Organisation, effective_date: date) -> None:
+    """Run the share-event checks the apps above registered; a ValidationError refuses the event."""
+    for check in share_event_checks:
+        check(association=association, effective_date=effective_date)

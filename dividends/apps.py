@@ -7,7 +7,7 @@ class DividendsConfig(AppConfig):
     verbose_name = _("Dividends")
 
     def ready(self) -> None:
-        from collective.services import share_event_checks
+        from collective.hooks import share_event_checks
         from dividends.services.runs import refuse_share_event_before_approved_run
 
         if refuse_share_event_before_approved_run not in share_event_checks:

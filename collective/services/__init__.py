@@ -24,7 +24,6 @@ from collective.services.events import (
     issue_shares,
     merge_households,
     record_inheritance,
-    share_event_checks,
     split_household,
     transfer_shares,
 )
@@ -102,7 +101,6 @@ __all__ = [
     "reveal_bank_account",
     "reveal_id_number",
     "revoke_api_key",
-    "share_event_checks",
     "split_household",
     "transfer_membership",
     "transfer_shares",

@@ -9,7 +9,7 @@ same shares twice.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -20,6 +20,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collective.hooks import check_share_event
 from collective.models import (
     Household,
     Member,
@@ -147,12 +148,6 @@ def _check_not_below_zero(*, association: Organisation, lines: Sequence[_Line], 
                 )
 
 
-# Checks the apps above this one add to every share event, each called as check(association=, effective_date=)
-# and raising ValidationError to refuse it (dividends: no event on or before an approved run's record date).
-# Registered in the apps' AppConfig.ready(), so collective never imports them.
-share_event_checks: list[Callable[..., None]] = []
-
-
 def _append_event(
     *,
     association: Organisation,
@@ -167,8 +162,7 @@ def _append_event(
 ) -> ShareEvent:
     """Check the rules every event obeys and write it with its lines. Call inside transaction.atomic."""
     _check_effective_date(effective_date)
-    for check in share_event_checks:
-        check(association=association, effective_date=effective_date)
+    check_share_event(association=association, effective_date=effective_date)
     lines = [line for line in lines if line.delta != 0]
     if not lines:
         raise ValidationError(_("This event changes no holding."), code="empty")
