@@ -794,7 +794,7 @@ class Payout(models.Model):
 
     # The run's and the association's own indexes would only repeat the leading columns of the unique
     # (run, household) and the (run, association) indexes: a million payouts are written without them.
-    # No row-by-row key checks (FROZEN_FK): dividends.services.compute.check_payout_references checks
+    # No row-by-row key checks (FROZEN_FK): dividends.services.finish.check_payout_references checks
     # every reference of a run's payouts in one query each.
     run = models.ForeignKey(
         DistributionRun,

@@ -5,7 +5,7 @@ from datetime import date
 from collective.models import Household
 from dividends import engine, services
 from dividends.models import DistributionRun, LedgerEntry, PayoutPart, Pool
-from dividends.services.compute import check_pools
+from dividends.services.finish import check_pools
 from tests.dividends.conftest import EXPENSE, REVENUE, lines_of
 
 Category = LedgerEntry.Category
@@ -192,15 +192,15 @@ def test_finishing_refuses_a_pool_that_does_not_equal_its_lines_and_names_it(app
 
 
 def test_a_chunk_delivered_twice_writes_nothing_new(appendix, compute, django_capture_on_commit_callbacks):
-    from dividends.services.compute import compute_chunk, finish_run, prepare_run
+    from dividends.tasks import compute_chunks_task, finish_run_task, prepare_run_task
 
     run = compute(appendix.policy)
     expected = lines_of(run)
-    # Deliver every step of the finished run again: nothing changes.
+    # Deliver every step of the finished run again, as a worker runs it: nothing changes.
     for chunk in run.chunks.all():
-        compute_chunk(run_id=run.pk, number=chunk.number)
-    finish_run(run_id=run.pk)
-    prepare_run(run_id=run.pk)
+        compute_chunks_task(run.pk, [chunk.number])
+    finish_run_task(run.pk)
+    prepare_run_task(run.pk)
     assert lines_of(run) == expected
 
     # Mid-run: a chunk delivered twice before the finish counts once and writes its rows once.
@@ -213,8 +213,8 @@ def test_a_chunk_delivered_twice_writes_nothing_new(appendix, compute, django_ca
     Pool.objects.filter(run=run).update(leftover_fen=0)
     first = run.chunks.order_by("number").first()
     with django_capture_on_commit_callbacks(execute=False):
-        compute_chunk(run_id=run.pk, number=first.number)
-        compute_chunk(run_id=run.pk, number=first.number)
+        compute_chunks_task(run.pk, [first.number])
+        compute_chunks_task(run.pk, [first.number])
     run.refresh_from_db()
     assert run.chunks_done == 1
     assert (
@@ -222,7 +222,7 @@ def test_a_chunk_delivered_twice_writes_nothing_new(appendix, compute, django_ca
     )
     with django_capture_on_commit_callbacks(execute=True):
         for chunk in run.chunks.order_by("number"):
-            compute_chunk(run_id=run.pk, number=chunk.number)
+            compute_chunks_task(run.pk, [chunk.number])
     run.refresh_from_db()
     assert run.status == DistributionRun.Status.COMPUTED
     assert lines_of(run) == expected
@@ -240,7 +240,7 @@ def test_households_without_anything_get_no_payout(appendix, compute):
 def test_the_finish_gives_left_over_fen_back_to_the_lines_that_rank_first(appendix, compute):
     from django.db.models import F
 
-    from dividends.services.compute import finish_run
+    from dividends.services.finish import finish_run
 
     run = compute(appendix.policy)
     expected = lines_of(run)

@@ -11,8 +11,8 @@ import pytest
 
 from collective.models import EquityEvent, Household, ShareEvent, ShareEventLine, ShareType
 from dividends import engine, services
-from dividends.inputs import gather_inputs
 from dividends.models import DistributionPolicy, LedgerEntry, PayoutPart, RunHolding
+from dividends.services.inputs import gather_inputs
 
 CODES = ["A01-010", "A01-b", "A01-甲", "A01-B", "A01-002", "A01-Z", "A01-乙", "A01-a1", "A01-A1"]
 

@@ -1,4 +1,4 @@
-"""Gathering a run's inputs from the other apps, through their published functions only.
+"""What a run reads: its inputs gathered from the other apps, through their published functions only.
 
 The registry as of the record date (collective.services.registry_as_of), the contract lines and
 labour records of the year (land.services), the company's equity on the record date
@@ -7,21 +7,52 @@ labour records of the year (land.services), the company's equity on the record d
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import connection
 from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
-from collective.models import EquityEvent, Household, Organisation, QuantityUnits, ShareEventLine, ShareType
+from collective.models import EquityEvent, Household, Organisation, QuantityUnits, ShareEventLine
 from collective.services import registry_as_of
 from dividends import engine
-from dividends.models import DistributionRun, RunHolding
-from dividends.services.compute import GatheredInputs, RegistrySource
+from dividends.models import DistributionRun
 from dividends.services.ledger import year_figures
 from land.models import LandTransferContract
 from land.services import contract_lines_for_year, labour_lines_for_year
+
+
+@dataclass(frozen=True)
+class RegistrySource:
+    """Where the holdings on the record date come from: the share ledger, read by SQL (registry_rows).
+
+    On PostgreSQL the run freezes the registry with one INSERT … SELECT instead of carrying every
+    holding through Python and back (DESIGN.md §6: writing is what costs).
+    """
+
+    association_ids: tuple[int, ...]
+    as_of: date
+
+    def select(self) -> tuple[str, Sequence]:
+        """The SELECT of registry_rows, with its parameters, for the set-based freeze (sql.freeze_registry)."""
+        return registry_rows(association_ids=self.association_ids, as_of=self.as_of).query.sql_with_params()
+
+
+@dataclass
+class GatheredInputs:
+    """What a run needs, as gathered from the registry, the land contracts and the ledger."""
+
+    company: engine.CompanyInputs
+    # (association id, holdings on the record date): consumed one association at a time.
+    holdings: Iterable[tuple[int, Sequence[engine.HoldingInput]]]
+    record_date_iso: str
+    policy_id: int | None = None
+    policy_version: int | None = None
+    # The rent each contract line has in the land app, to refuse a run where the two disagree.
+    land_rents: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # Set by gather_inputs: the same holdings as `holdings`, for the set-based freeze on PostgreSQL.
+    registry: RegistrySource | None = None
 
 
 def gather_inputs(*, run: DistributionRun) -> GatheredInputs:
@@ -147,37 +178,17 @@ def _holdings(associations: Sequence[Organisation], record_date) -> Iterator[tup
         )
 
 
-def frozen_holdings_sql(*, run_id: int, association_ids: Iterable[int], as_of: date) -> tuple[str, list]:
-    """INSERT … SELECT of the holdings on a date into the run's frozen holdings, each with its holder's ordinal.
+def registry_rows(*, association_ids: Iterable[int], as_of: date):
+    """The associations' holdings on a date as rows (a_id, h_id, t_id, held in whole ten-thousandths).
 
-    The registry rows are those of collective.services.registries_as_of (the same ORM query: lines of
-    the associations' events effective on or before the date, summed per holder and share type in
-    whole ten-thousandths, zero sums left out). The ordinal is the holder's place in
-    engine.shareholders' order: households by code, compared character by character as Python
-    compares strings (COLLATE "C": UTF-8 byte order is code-point order), the association's own line
-    last. tests/scale checks both against the Python path.
+    The same ORM query as collective.services.registries_as_of: lines of the associations' events
+    effective on or before the date, summed per holder and share type, zero sums left out.
+    tests/scale checks the frozen registry against the Python path.
     """
-    rows = (
+    return (
         ShareEventLine.objects.filter(event__association_id__in=list(association_ids), event__effective_date__lte=as_of)
         .values(a_id=F("event__association_id"), h_id=F("household_id"), t_id=F("share_type_id"))
         .annotate(held=Sum(QuantityUnits("quantity_delta")))
         .exclude(held=0)
         .order_by()
     )
-    select, params = rows.query.sql_with_params()
-    table = connection.ops.quote_name(RunHolding._meta.db_table)
-    households = connection.ops.quote_name(Household._meta.db_table)
-    share_types = connection.ops.quote_name(ShareType._meta.db_table)
-    # Summed by ids first, then joined to the codes and weights, which the ids determine.
-    sql = f"""
-        INSERT INTO {table} (run_id, association_id, household_id, household_code, ordinal, share_type_id,
-            share_type_code, weight, quantity)
-        SELECT %s, r.a_id, r.h_id, COALESCE(h.code, ''),
-            DENSE_RANK() OVER (PARTITION BY r.a_id ORDER BY r.h_id IS NULL, h.code COLLATE "C") - 1,
-            r.t_id, t.code, t.weight, r.held * 0.0001
-        FROM ({select}) r
-        JOIN {share_types} t ON t.id = r.t_id
-        LEFT JOIN {households} h ON h.id = r.h_id
-        ORDER BY r.a_id, r.h_id IS NULL, h.code COLLATE "C"
-    """
-    return sql, [run_id, *params]
