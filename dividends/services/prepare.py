@@ -2,8 +2,9 @@
 
 `prepare_run` is the first step on Celery, one transaction: it reads what the run needs
 (services/inputs.py), computes the company-level pools with the engine (small), freezes the
-contract and labour lines and the holdings on the record date with the run, sizes each
-association's split and plans the chunks (blocks of an association's holders). It returns what the
+contract and labour lines with the run, records where its holdings are in the share ledger (the
+record date and the last event read: a reference, not a copy), sizes each association's split from
+the holders' weights and plans the chunks (blocks of an association's holders). It returns what the
 worker sends next; dividends/tasks.py sends it once the transaction has committed. Every step is
 safe to run twice, so `resume_stalled_runs` (on beat) finds the runs whose step was lost and the
 task module sends their prepare again, which sends what is pending.
@@ -35,12 +36,11 @@ from dividends.models import (
     Pool,
     RunChunk,
     RunContractLine,
-    RunHolding,
     RunLabourLine,
 )
 from dividends.services import sql
 from dividends.services.bulk import insert_rows
-from dividends.services.inputs import GatheredInputs, RegistrySource, gather_inputs
+from dividends.services.inputs import GatheredInputs, LedgerReference, gather_inputs
 from dividends.services.sql import PART_COLUMNS
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def clear_outputs(run: DistributionRun) -> None:
     One DELETE per table: the ORM's delete() would load every payout to null its objections first.
     """
     Objection.objects.filter(run=run, payout__isnull=False).update(payout=None)
-    sql.delete_run_rows(run.pk, (Payout, PayoutPart, RunChunk, RunHolding, RunContractLine, RunLabourLine, Pool))
+    sql.delete_run_rows(run.pk, (Payout, PayoutPart, RunChunk, RunContractLine, RunLabourLine, Pool))
 
 
 def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None) -> Next:
@@ -152,7 +152,7 @@ def prepare_run(*, run_id: int, gathered: GatheredInputs | None = None) -> Next:
             sql.tune_transaction()
             clear_outputs(run)
             if gathered is None:
-                gathered = gather_inputs(run=run)
+                gathered = gather_inputs(run=run, fresh=True)
             return _send_chunks(freeze_and_plan(run=run, gathered=gathered))
     except DistributionError as error:
         fail_run(run_id=run_id, message=str(error))
@@ -187,32 +187,28 @@ def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[t
     associations = {result.association.association_id: result for result in company.associations}
     split_pools = _create_association_pools(run, company, pools[engine.POOL_SHAREHOLDER])
     chunks: list[RunChunk] = []
-    if sql.postgresql() and gathered.registry is not None:
-        registry = RegistrySource(tuple(sorted(associations)), gathered.registry.as_of)
-        units = sql.freeze_registry(run_id=run.pk, registry=registry.select())
-        for association_id in sorted(associations, key=lambda pk: associations[pk].association.code):
-            chunks += _plan_split(
-                run,
-                associations[association_id],
-                split_pools[association_id],
-                units.get(association_id, Counter()),
-                chunk_size,
-                len(chunks),
-                plan_leftover=True,
-            )
+    ledger = gathered.ledger
+    if sql.postgresql() and ledger is not None:
+        # Each association's holders' weights read from the ledger in one pass; nothing is copied.
+        units = sql.holders_by_units(
+            registry=ledger.select(association_ids=sorted(associations)), weights=ledger.weights
+        )
     else:
-        seen: set[int] = set()
+        units = {}
         for association_id, holdings in gathered.holdings:
-            if association_id not in associations or association_id in seen:
-                continue
-            seen.add(association_id)
-            chunks += _freeze_holdings(
-                run, associations[association_id], split_pools[association_id], holdings, chunk_size, len(chunks)
-            )
-        for association_id in sorted(associations.keys() - seen, key=lambda pk: associations[pk].association.code):
-            chunks += _freeze_holdings(
-                run, associations[association_id], split_pools[association_id], (), chunk_size, len(chunks)
-            )
+            if association_id in associations and association_id not in units:
+                units[association_id] = Counter(holder.weight_units for holder in engine.shareholders(holdings))
+        ledger = None
+    for association_id in sorted(associations, key=lambda pk: associations[pk].association.code):
+        chunks += _plan_split(
+            run,
+            associations[association_id],
+            split_pools[association_id],
+            units.get(association_id, Counter()),
+            chunk_size,
+            len(chunks),
+            ledger=ledger,
+        )
     RunChunk.objects.bulk_create(chunks)
 
     inputs = gathered.company
@@ -239,14 +235,33 @@ def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[t
             "max_member_dividend_rate": str(settings.DIVIDENDS_MAX_MEMBER_DIVIDEND_RATE),
         },
         "weight_scale": engine.WEIGHT_SCALE,
+        # The weights the holdings on the record date were weighted by (the ledger keeps quantities only).
+        "share_types": [
+            {"id": pk, "code": code, "weight": str(weight)}
+            for pk, (code, weight) in sorted(gathered.ledger.share_types.items())
+        ]
+        if gathered.ledger
+        else [],
     }
     run.figures = company.figures()
     run.notes = list(company.notes)
     run.chunks_total = len(chunks)
     run.chunks_done = 0
     run.inputs_frozen_at = run.progressed_at = timezone.now()
+    run.record_date = gathered.ledger.as_of if gathered.ledger else None
+    run.ledger_mark = gathered.ledger.mark if gathered.ledger else None
     run.save(
-        update_fields=["inputs", "figures", "notes", "chunks_total", "chunks_done", "inputs_frozen_at", "progressed_at"]
+        update_fields=[
+            "inputs",
+            "figures",
+            "notes",
+            "chunks_total",
+            "chunks_done",
+            "inputs_frozen_at",
+            "progressed_at",
+            "record_date",
+            "ledger_mark",
+        ]
     )
     return [(chunk.number, chunk.ordinal_to - chunk.ordinal_from) for chunk in chunks]
 
@@ -505,50 +520,6 @@ def _write_labour_lines(run: DistributionRun, company: engine.CompanyResult, poo
     )
 
 
-def _freeze_holdings(
-    run: DistributionRun,
-    association: engine.AssociationResult,
-    pool: Pool,
-    holdings: Sequence[engine.HoldingInput],
-    chunk_size: int,
-    first_number: int,
-) -> list[RunChunk]:
-    """Freeze one association's holdings with each holder's ordinal; size its split; plan its chunks."""
-    holders = engine.shareholders(holdings)
-    ordinals = {(holder.household_id, holder.household_code): index for index, holder in enumerate(holders)}
-    insert_rows(
-        RunHolding,
-        (
-            "run_id",
-            "association_id",
-            "household_id",
-            "household_code",
-            "ordinal",
-            "share_type_id",
-            "share_type_code",
-            "weight",
-            "quantity",
-        ),
-        (
-            (
-                run.pk,
-                association.association.association_id,
-                h.household_id,
-                h.household_code or "",
-                ordinals[(h.household_id, h.household_code)],
-                h.share_type_id,
-                h.share_type_code,
-                h.weight,
-                h.quantity,
-            )
-            for h in holdings
-        ),
-    )
-    return _plan_split(
-        run, association, pool, Counter(holder.weight_units for holder in holders), chunk_size, first_number
-    )
-
-
 def _plan_split(
     run: DistributionRun,
     association: engine.AssociationResult,
@@ -557,11 +528,11 @@ def _plan_split(
     chunk_size: int,
     first_number: int,
     *,
-    plan_leftover: bool = False,
+    ledger: LedgerReference | None = None,
 ) -> list[RunChunk]:
     """Size an association's split from its holders' weights ({weight units: holders}) and plan its chunks.
 
-    plan_leftover (PostgreSQL): also find which lines the left-over fen will reach, so the chunks write
+    ledger (PostgreSQL): also find which lines the left-over fen will reach, so the chunks write
     final amounts and the finish has nothing to update.
     """
     holders_count = sum(units_count.values())
@@ -581,8 +552,10 @@ def _plan_split(
     pool.weight_divisor = divisor
     pool.lines_count = holders_count
     fields = ["total_weight", "total_units", "weight_divisor", "lines_count"]
-    if plan_leftover and pool.amount_fen:
-        pool.leftover_fen, pool.leftover_remainder, pool.leftover_ordinal = _leftover_threshold(run, pool, units_count)
+    if ledger is not None and pool.amount_fen:
+        pool.leftover_fen, pool.leftover_remainder, pool.leftover_ordinal = _leftover_threshold(
+            ledger, pool, units_count
+        )
         fields += ["leftover_fen", "leftover_remainder", "leftover_ordinal"]
     pool.save(update_fields=fields)
     if not pool.amount_fen:
@@ -604,7 +577,7 @@ def _plan_split(
 ALL_ORDINALS = 2**62
 
 
-def _leftover_threshold(run: DistributionRun, pool: Pool, units_count: Counter) -> tuple[int, int, int]:
+def _leftover_threshold(ledger: LedgerReference, pool: Pool, units_count: Counter) -> tuple[int, int, int]:
     """The pool's left-over fen and the (remainder, ordinal) of the last line they reach.
 
     A holder's floor and remainder depend on its weight alone, so the distinct weights give the
@@ -632,7 +605,10 @@ def _leftover_threshold(run: DistributionRun, pool: Pool, units_count: Counter) 
                 return leftover, remainder, ALL_ORDINALS
             continue
         ordinal = sql.nth_holder_with_units(
-            run_id=run.pk, association_id=pool.association_id, units=units_by_remainder[remainder], offset=remaining - 1
+            registry=ledger.select(association_ids=[pool.association_id]),
+            weights=ledger.weights,
+            units=units_by_remainder[remainder],
+            offset=remaining - 1,
         )
         return leftover, remainder, ordinal
     # No left-over fen: no line is reached (every remainder is below the pool's total weight).

@@ -1,7 +1,8 @@
 """The run's SQL statements, and the one place that asks which database runs them (DESIGN.md §6).
 
-On PostgreSQL a run writes what it can set-based: the frozen registry, each chunk's share lines and
-the payouts are one statement each, in transactions with room to sort in memory, under an advisory
+On PostgreSQL a run reads and writes what it can set-based: the holders' weights on the record date
+are read from the share ledger up to the run's mark, each chunk's share lines and the payouts are
+one statement each, in transactions with room to sort in memory, under an advisory
 lock for the finish. On SQLite (the embedded mode) the same steps run through Python and the ORM;
 `postgresql()` is the only vendor test of the pipeline, and every statement that only PostgreSQL
 runs is written here.
@@ -10,7 +11,7 @@ runs is written here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from django.db import connection
@@ -18,9 +19,9 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Max, Min, Q, Va
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from collective.models import Household, ShareType
+from collective.models import Household, ShareEvent
 from dividends import engine
-from dividends.models import DistributionRun, Payout, PayoutPart, RunChunk, RunHolding
+from dividends.models import DistributionRun, Payout, PayoutPart, RunChunk
 
 # pg_advisory_xact_lock(class, id): the class keeps the run's lock apart from other users of advisory locks.
 ADVISORY_LOCK_CLASS = 0x6474  # "dt"
@@ -81,117 +82,118 @@ def delete_run_rows(run_id: int, models: Iterable) -> None:
             cursor.execute(f"DELETE FROM {_table(model)} WHERE run_id = %s", [run_id])
 
 
-def freeze_registry(*, run_id: int, registry: tuple[str, Sequence]) -> dict[int, Counter]:
-    """Freeze the holdings with one INSERT … SELECT; return each association's {holder's weight units: holders}.
+def lock_share_ledger() -> None:
+    """Hold back new share events until this transaction commits, and wait for those still committing.
 
-    registry: the SELECT of the holdings on the record date (inputs.registry_rows), with its parameters:
-    association, household, share type and the quantity held in whole ten-thousandths. Each holder's
-    ordinal is its place in engine.shareholders' order: households by code, compared character by
-    character as Python compares strings (COLLATE "C": UTF-8 byte order is code-point order), the
-    association's own line last. Holders with the same weight have the same share of a pool, so the
-    pool's plan needs only the distinct weights: a handful of rows for thousands of households.
+    SHARE mode conflicts with the ROW EXCLUSIVE lock every INSERT takes: the last event id read under
+    it is a mark no later event can come in below (PostgreSQL; SQLite has one writer anyway).
+    """
+    if postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {_table(ShareEvent)} IN SHARE MODE")
+
+
+def _holders(registry: tuple[str, Sequence], weights: Mapping[int, Decimal], *, ordinals: bool) -> tuple[str, list]:
+    """Each holder's weight units Σ held * (type weight * 10⁴), from the ledger's rows and the frozen weights.
+
+    registry: the SELECT of the holdings (inputs.LedgerReference.select): association, household, share
+    type and the quantity held in whole ten-thousandths. With ordinals, each holder's place in
+    engine.shareholders' order: households by code, compared character by character as Python compares
+    strings (COLLATE "C": UTF-8 byte order is code-point order), the association's own line last.
     """
     select, params = registry
-    holdings = _table(RunHolding)
+    pairs = sorted(weights.items()) or [(None, None)]
+    values = ", ".join(["(%s::bigint, %s::numeric)"] * len(pairs))
+    ordinal = (
+        ', ROW_NUMBER() OVER (PARTITION BY r.a_id ORDER BY r.h_id IS NULL, h.code COLLATE "C") - 1 AS ordinal'
+        if ordinals
+        else ""
+    )
+    households = f"LEFT JOIN {_table(Household)} h ON h.id = r.h_id" if ordinals else ""
+    group = ", h.code" if ordinals else ""
+    return (
+        f"""
+        SELECT r.a_id, r.h_id, SUM(r.held * (w.weight * 10000)) AS units{ordinal}
+        FROM ({select}) r
+        JOIN (VALUES {values}) w (t_id, weight) ON w.t_id = r.t_id
+        {households}
+        GROUP BY r.a_id, r.h_id{group}
+        """,
+        [*params, *(value for pair in pairs for value in pair)],
+    )
+
+
+def holders_by_units(*, registry: tuple[str, Sequence], weights: Mapping[int, Decimal]) -> dict[int, Counter]:
+    """Each association's {holder's weight units: holders}, read from the ledger in one pass.
+
+    Holders with the same weight have the same share of a pool, so the pool's plan needs only the
+    distinct weights: a handful of rows for an association of thousands of households.
+    """
+    holders, params = _holders(registry, weights, ordinals=False)
     units: dict[int, Counter] = {}
     with connection.cursor() as cursor:
-        # Summed by ids first, then joined to the codes and weights, which the ids determine.
-        cursor.execute(
-            f"""
-            INSERT INTO {holdings} (run_id, association_id, household_id, household_code, ordinal, share_type_id,
-                share_type_code, weight, quantity)
-            SELECT %s, r.a_id, r.h_id, COALESCE(h.code, ''),
-                DENSE_RANK() OVER (PARTITION BY r.a_id ORDER BY r.h_id IS NULL, h.code COLLATE "C") - 1,
-                r.t_id, t.code, t.weight, r.held * 0.0001
-            FROM ({select}) r
-            JOIN {_table(ShareType)} t ON t.id = r.t_id
-            LEFT JOIN {_table(Household)} h ON h.id = r.h_id
-            ORDER BY r.a_id, r.h_id IS NULL, h.code COLLATE "C"
-            """,
-            [run_id, *params],
-        )
-        # The chunks read blocks of these rows by (run, association, ordinal).
-        cursor.execute(f"ANALYZE {holdings}")
-        cursor.execute(
-            f"""
-            SELECT association_id, units, COUNT(*) FROM (
-                SELECT association_id, ordinal, SUM((quantity * 10000) * (weight * 10000)) AS units
-                FROM {holdings} WHERE run_id = %s GROUP BY association_id, ordinal
-            ) holders
-            GROUP BY association_id, units
-            """,
-            [run_id],
-        )
+        cursor.execute(f"SELECT a_id, units, COUNT(*) FROM ({holders}) h GROUP BY a_id, units", params)
         for association_id, value, count in cursor.fetchall():
             units.setdefault(association_id, Counter())[int(value)] += count
     return units
 
 
-def nth_holder_with_units(*, run_id: int, association_id: int, units: Iterable[int], offset: int) -> int:
-    """The ordinal of the holder at `offset` among the association's holders with any of these weight units."""
+def nth_holder_with_units(
+    *, registry: tuple[str, Sequence], weights: Mapping[int, Decimal], units: Iterable[int], offset: int
+) -> int:
+    """The ordinal of the holder at `offset` among one association's holders with any of these weight units."""
+    holders, params = _holders(registry, weights, ordinals=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            SELECT ordinal FROM (
-                SELECT ordinal, SUM((quantity * 10000) * (weight * 10000)) AS units
-                FROM {_table(RunHolding)}
-                WHERE run_id = %s AND association_id = %s GROUP BY ordinal
-            ) holders
-            WHERE units = ANY(%s::numeric[])
-            ORDER BY ordinal OFFSET %s LIMIT 1
-            """,
-            [run_id, association_id, [Decimal(value) for value in units], offset],
+            f"SELECT ordinal FROM ({holders}) h WHERE units = ANY(%s::numeric[]) ORDER BY ordinal OFFSET %s LIMIT 1",
+            [*params, [Decimal(value) for value in units], offset],
         )
         return cursor.fetchone()[0]
 
 
-def insert_share_lines(chunk: RunChunk, pool) -> int:
+def insert_share_lines(chunk: RunChunk, pool, *, registry: tuple[str, Sequence], weights: Mapping[int, Decimal]) -> int:
     """The block's floors and exact remainders computed and written by PostgreSQL in one INSERT … SELECT.
 
-    The same integers as chunks.share_row: weight units = Σ (quantity * 10⁴)(type weight * 10⁴), reduced
-    by the pool's divisor, floor and remainder of amount * units / total in exact numeric arithmetic.
+    The holders are read from the ledger (registry: the chunk's association up to the run's mark), the
+    same integers as chunks.share_row: weight units reduced by the pool's divisor, floor and remainder
+    of amount * units / total in exact numeric arithmetic.
     """
-    share = "%(amount)s::numeric * div(h.units, %(divisor)s::numeric)"
+    holders, holder_params = _holders(registry, weights, ordinals=True)
+    share = "%s::numeric * div(h.units, %s::numeric)"
+    share_params = [pool.amount_fen, pool.weight_divisor]
     # The left-over fen planned by prepare's leftover_threshold; without a plan the finish hands them out.
-    reached = (
-        "CASE WHEN s.remainder > %(last_remainder)s OR (s.remainder = %(last_remainder)s "
-        "AND s.ordinal <= %(last_ordinal)s) THEN 1 ELSE 0 END"
-        if pool.leftover_remainder is not None
-        else "0"
-    )
+    if pool.leftover_remainder is not None:
+        reached = "CASE WHEN s.remainder > %s OR (s.remainder = %s AND s.ordinal <= %s) THEN 1 ELSE 0 END"
+        reached_params = [pool.leftover_remainder, pool.leftover_remainder, pool.leftover_ordinal]
+    else:
+        reached, reached_params = "0", []
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {_table(PayoutPart)} ({", ".join(PART_COLUMNS)})
-            SELECT %(run)s, s.household_id, %(association)s, %(part)s, %(pool)s, s.ordinal, s.weight,
-                s.floor, s.remainder, s.floor + {reached}
+            SELECT %s, s.h_id, %s, %s, %s, s.ordinal, s.weight, s.floor, s.remainder, s.floor + {reached}
             FROM (
-                SELECT h.ordinal, h.household_id, h.units * 0.00000001 AS weight,
-                    div({share}, %(total)s::numeric) AS floor, mod({share}, %(total)s::numeric) AS remainder
-                FROM (
-                    SELECT ordinal, MIN(household_id) AS household_id,
-                        SUM((quantity * 10000) * (weight * 10000)) AS units
-                    FROM {_table(RunHolding)}
-                    WHERE run_id = %(run)s AND association_id = %(association)s
-                        AND ordinal >= %(start)s AND ordinal < %(end)s
-                    GROUP BY ordinal
-                ) h
+                SELECT h.ordinal, h.h_id, h.units * 0.00000001 AS weight,
+                    div({share}, %s::numeric) AS floor, mod({share}, %s::numeric) AS remainder
+                FROM ({holders}) h
+                WHERE h.ordinal >= %s AND h.ordinal < %s
             ) s
             ORDER BY s.ordinal
             """,
-            {
-                "run": chunk.run_id,
-                "association": chunk.association_id,
-                "part": engine.SHARE_DIVIDEND,
-                "pool": pool.pk,
-                "amount": pool.amount_fen,
-                "divisor": pool.weight_divisor,
-                "total": pool.total_units,
-                "start": chunk.ordinal_from,
-                "end": chunk.ordinal_to,
-                "last_remainder": pool.leftover_remainder,
-                "last_ordinal": pool.leftover_ordinal,
-            },
+            [
+                chunk.run_id,
+                chunk.association_id,
+                engine.SHARE_DIVIDEND,
+                pool.pk,
+                *reached_params,
+                *share_params,
+                pool.total_units,
+                *share_params,
+                pool.total_units,
+                *holder_params,
+                chunk.ordinal_from,
+                chunk.ordinal_to,
+            ],
         )
         return cursor.rowcount
 
@@ -243,7 +245,10 @@ def hand_out_by_rank(*, run_id: int, pool_id: int, leftover: int) -> None:
 
 
 def insert_payouts(run_id: int) -> None:
-    """One payout per household with anything in any part, summed from the parts in one INSERT … SELECT."""
+    """One payout per household with anything in any part, summed from the parts in one INSERT … SELECT.
+
+    Each carries the weighted holdings its share dividend was paid on (the weight of its share line).
+    """
 
     def part_sum(part: str) -> str:
         return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
@@ -254,13 +259,15 @@ def insert_payouts(run_id: int) -> None:
         cursor.execute(
             f"""
             INSERT INTO {payouts} (run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen,
-                share_dividend_fen, wage_fen, total_fen, status, company_bank_reference, association_bank_reference)
+                share_dividend_fen, wage_fen, total_fen, weighted_holdings, status, company_bank_reference,
+                association_bank_reference)
             SELECT p.run_id, p.household_id, h.code, p.association_id, p.rent, p.land, p.share, p.wages, p.total,
-                %s, '', ''
+                p.weighted, %s, '', ''
             FROM (
                 SELECT run_id, household_id, MIN(association_id) AS association_id, {part_sum(engine.RENT)} AS rent,
                     {part_sum(engine.LAND_DIVIDEND)} AS land, {part_sum(engine.SHARE_DIVIDEND)} AS share,
-                    {part_sum(engine.WAGES)} AS wages, SUM(amount_fen) AS total
+                    {part_sum(engine.WAGES)} AS wages, SUM(amount_fen) AS total,
+                    MAX(CASE WHEN part = '{engine.SHARE_DIVIDEND}' THEN weight END) AS weighted
                 FROM {_table(PayoutPart)}
                 WHERE run_id = %s AND household_id IS NOT NULL
                 GROUP BY run_id, household_id

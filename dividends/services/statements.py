@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,10 +21,10 @@ from dividends.models import (
     PayoutPart,
     Pool,
     RunContractLine,
-    RunHolding,
     RunLabourLine,
     payout_parts,
 )
+from dividends.services.inputs import LedgerReference
 
 
 @dataclass(frozen=True)
@@ -213,6 +212,30 @@ def build_household_statements(
     return statements
 
 
+def _ledger_holdings(household: Household, run_ids: set[int]) -> dict[int, list[tuple]]:
+    """The household's holdings each run split: the share ledger up to the run's mark, on its record date.
+
+    {run id: [(association id, share type code, share type name, quantity, weight)]}, by share type code,
+    with the weights the run froze. A reversal records no mark: its statement has no share lines.
+    """
+    found: dict[int, tuple[int, list[engine.HoldingInput]]] = {}
+    runs = DistributionRun.objects.filter(pk__in=run_ids).only("pk", "inputs", "record_date", "ledger_mark")
+    for run in sorted(runs, key=lambda run: run.pk):
+        ledger = LedgerReference.of_run(run)
+        by_association = ledger.holdings(household_ids=[household.pk]) if ledger else {}
+        if by_association:
+            found[run.pk] = next(iter(by_association.items()))
+    share_type_ids = {h.share_type_id for _association, rows in found.values() for h in rows}
+    names = dict(ShareType.objects.filter(pk__in=share_type_ids).values_list("pk", "name")) if share_type_ids else {}
+    return {
+        run_id: [
+            (association_id, h.share_type_code, names.get(h.share_type_id, h.share_type_code), h.quantity, h.weight)
+            for h in sorted(rows, key=lambda h: (h.share_type_code, h.share_type_id))
+        ]
+        for run_id, (association_id, rows) in found.items()
+    }
+
+
 @dataclass
 class _HouseholdLines:
     """One household's frozen lines of several runs, read in one query per kind of line."""
@@ -253,15 +276,7 @@ class _HouseholdLines:
             .values_list("run_id", "member_name", "work_date", "days", "day_wage_fen", "wage_fen")
         ):
             labour_lines[run_id].append(WageLine(*line))
-        share_type_name = Subquery(ShareType.objects.filter(pk=OuterRef("share_type_id")).order_by().values("name"))
-        holdings = defaultdict(list)
-        for run_id, *holding in (
-            RunHolding.objects.filter(run_id__in=run_ids, household=household)
-            .annotate(share_type_name=Coalesce(share_type_name, "share_type_code"))
-            .order_by("run_id", "share_type_code", "pk")
-            .values_list("run_id", "association_id", "share_type_code", "share_type_name", "quantity", "weight")
-        ):
-            holdings[run_id].append(holding)
+        holdings = _ledger_holdings(household, run_ids)
         share_parts = {
             run_id: (pool_id, amount_fen)
             for run_id, pool_id, amount_fen in PayoutPart.objects.filter(

@@ -6,6 +6,7 @@ from collective.models import Household
 from dividends import engine, services
 from dividends.models import DistributionRun, LedgerEntry, PayoutPart, Pool
 from dividends.services.finish import check_pools
+from dividends.services.inputs import LedgerReference
 from tests.dividends.conftest import EXPENSE, REVENUE, lines_of
 
 Category = LedgerEntry.Category
@@ -74,8 +75,9 @@ def test_scenario_b_matches_the_arithmetic_worked_by_hand(scenario_b, compute):
         ("A02-001", 377000, 0, 713723, 0, 1090723),
         ("A02-002", 0, 0, 285489, 52500, 337989),
     ]
-    # The inputs are frozen with the run: the registry on the record date, the split included.
-    frozen = {(h.household_code, h.share_type_code): h.quantity for h in run.holdings.filter(association__code="A01")}
+    # The run's holdings are the ledger's up to its mark on the record date.
+    a01 = run.pools.get(kind=engine.POOL_SPLIT, association__code="A01").association_id
+    frozen = {(h.household_code, h.share_type_code): h.quantity for h in LedgerReference.of_run(run).holdings()[a01]}
     assert frozen == {
         ("A01-001", "population"): 2,
         ("A01-001", "labour"): 2,
@@ -99,7 +101,11 @@ def test_the_frozen_inputs_keep_the_run_explainable_after_the_registry_changes(s
     )
     run.refresh_from_db()
     assert lines_of(run) == before
-    assert run.holdings.get(household__code="A01-002", share_type_code="population").quantity == 4
+    # The new event is above the run's mark: the run's holdings, read from the ledger, have not changed.
+    holdings = LedgerReference.of_run(run).holdings(household_ids=[scenario_b.household("A01-002").pk])
+    assert [(h.share_type_code, h.quantity) for rows in holdings.values() for h in rows] == [("population", 4)]
+    payout = run.payouts.get(household__code="A01-002")
+    assert payout.weighted_holdings == 4 * scenario_b.share_types[("A01", "population")].weight
     assert run.inputs["record_date"] == "2023-12-31"
     assert run.inputs["policy"]["payout_rate"] == "0.600000"
     assert run.inputs["revenue_by_category"] == {"land_operation": 900000, "rental": 15000000, "services": 2000000}

@@ -103,6 +103,7 @@ PAYOUTS_PAGE_QUERIES = 10
 
 def _publish_runs(county, household, farmer, years) -> None:
     """A published run a year with every kind of line for the household, and a reversal of the first."""
+    from collective.models import ShareEvent
     from dividends import engine
     from dividends.models import (
         DistributionRun,
@@ -111,7 +112,6 @@ def _publish_runs(county, household, farmer, years) -> None:
         PayoutPart,
         Pool,
         RunContractLine,
-        RunHolding,
         RunLabourLine,
     )
 
@@ -123,6 +123,13 @@ def _publish_runs(county, household, farmer, years) -> None:
             policy=county.policy,
             status=DistributionRun.Status.APPROVED,
             notes=[engine.NOTE_LAND_LOSS] if year % 2 else [],
+            # Its holdings: the share ledger up to its mark on the record date (2 population shares each).
+            record_date=date(year, 12, 31),
+            ledger_mark=ShareEvent.objects.order_by("-pk").values_list("pk", flat=True).first(),
+            inputs={
+                "equity": [{"association_id": association.pk, "code": association.code, "shares": 1}],
+                "share_types": [{"id": county.population.pk, "code": "population", "weight": "1.0000"}],
+            },
         )
         Pool.objects.create(run=run, kind=engine.POOL_LAND_DIVIDEND, amount_fen=50000, total_weight=100)
         split = Pool.objects.create(
@@ -175,17 +182,6 @@ def _publish_runs(county, household, farmer, years) -> None:
                 wage_fen=12000,
             )
             for day in (1, 2)
-        )
-        RunHolding.objects.create(
-            run=run,
-            association=association,
-            household=household,
-            household_code=household.code,
-            ordinal=1,
-            share_type_id=county.population.pk,
-            share_type_code="population",
-            weight=Decimal(1),
-            quantity=Decimal(2),
         )
         PayoutPart.objects.create(
             run=run,
