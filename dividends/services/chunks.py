@@ -37,45 +37,30 @@ def compute_chunk(*, run_id: int, number: int) -> bool:
             return chunk.run.chunks_done >= chunk.run.chunks_total
         pool = chunk.pool
         ledger = LedgerReference.of_run(chunk.run)
-        # The block's holders read in one pass, their lines computed here and written with COPY on PostgreSQL.
-        rows = (share_row(chunk, pool, *holder) for holder in _holders(chunk, ledger))
-        written = insert_rows(PayoutPart, PART_COLUMNS, rows)
+        if sql.postgresql():
+            written = sql.insert_share_lines(
+                chunk, pool, registry=ledger.select(association_ids=[chunk.association_id]), weights=ledger.weights
+            )
+        else:
+            written = insert_rows(PayoutPart, PART_COLUMNS, _chunk_rows(chunk, pool, ledger))
         RunChunk.objects.filter(pk=chunk.pk).update(done=True, rows=written)
         done, total = sql.count_chunk_done(run_id)
         return done >= total
 
 
-def _holders(chunk: RunChunk, ledger: LedgerReference) -> list[tuple[int, int | None, int]]:
-    """The block's holders in order, (ordinal, household id, weight units), from the ledger up to the run's mark.
-
-    On PostgreSQL one statement ranks the association's holders by code (COLLATE "C") and returns the
-    block; elsewhere the association's holdings are read and ordered in Python (engine.shareholders).
-    """
-    if sql.postgresql():
-        return sql.holders_block(
-            registry=ledger.select(association_ids=[chunk.association_id]),
-            weights=ledger.weights,
-            start=chunk.ordinal_from,
-            end=chunk.ordinal_to,
-        )
+def _chunk_rows(chunk: RunChunk, pool: Pool, ledger: LedgerReference):
+    """The block's lines in Python: the association's holders from the ledger, in order, sliced to the block."""
     holdings = ledger.holdings(association_ids=[chunk.association_id]).get(chunk.association_id, [])
     holders = engine.shareholders(holdings)
-    return [
-        (ordinal, holders[ordinal].household_id, holders[ordinal].weight_units)
-        for ordinal in range(chunk.ordinal_from, min(chunk.ordinal_to, len(holders)))
-    ]
+    for ordinal in range(chunk.ordinal_from, min(chunk.ordinal_to, len(holders))):
+        holder = holders[ordinal]
+        yield share_row(chunk, pool, ordinal, holder.household_id, holder.weight_units)
 
 
 def share_row(chunk: RunChunk, pool: Pool, ordinal: int, household_id: int | None, units: int) -> tuple:
-    """One holder's share-dividend line: its floor, exact remainder and amount.
-
-    The amount is the floor plus the fen the prepare step planned for the lines that rank first (remainder,
-    then ordinal, at or above the pool's last reached line); without a plan the finish hands them out.
-    """
+    """One holder's share-dividend line: its floor and exact remainder of the pool (the finish hands out the rest)."""
     floor, remainder = engine.floor_and_remainder(pool.amount_fen, units // pool.weight_divisor, pool.total_units)
     weight = Decimal(units).scaleb(-8)
-    last = pool.leftover_remainder
-    reached = last is not None and (remainder > last or (remainder == last and ordinal <= pool.leftover_ordinal))
     return (
         chunk.run_id,
         household_id,
@@ -86,5 +71,5 @@ def share_row(chunk: RunChunk, pool: Pool, ordinal: int, household_id: int | Non
         weight,
         floor,
         remainder,
-        floor + 1 if reached else floor,
+        floor,
     )

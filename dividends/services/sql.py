@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from collective.models import Household, ShareEvent
 from dividends import engine
-from dividends.models import DistributionRun, Payout, PayoutPart
+from dividends.models import DistributionRun, Payout, PayoutPart, RunChunk
 
 # pg_advisory_xact_lock(class, id): the class keeps the run's lock apart from other users of advisory locks.
 ADVISORY_LOCK_CLASS = 0x6474  # "dt"
@@ -151,17 +151,51 @@ def nth_holder_with_units(
         return cursor.fetchone()[0]
 
 
-def holders_block(
-    *, registry: tuple[str, Sequence], weights: Mapping[int, Decimal], start: int, end: int
-) -> list[tuple[int, int | None, int]]:
-    """A block of one association's holders, (ordinal, household id, weight units), read in one pass."""
-    holders, params = _holders(registry, weights, ordinals=True)
+def insert_share_lines(chunk: RunChunk, pool, *, registry: tuple[str, Sequence], weights: Mapping[int, Decimal]) -> int:
+    """The block's floors and exact remainders computed and written by PostgreSQL in one INSERT … SELECT.
+
+    The holders are read from the ledger (registry: the chunk's association up to the run's mark), the
+    same integers as chunks.share_row: weight units reduced by the pool's divisor, floor and remainder
+    of amount * units / total in exact numeric arithmetic.
+    """
+    holders, holder_params = _holders(registry, weights, ordinals=True)
+    share = "%s::numeric * div(h.units, %s::numeric)"
+    share_params = [pool.amount_fen, pool.weight_divisor]
+    # The left-over fen planned by prepare's leftover_threshold; without a plan the finish hands them out.
+    if pool.leftover_remainder is not None:
+        reached = "CASE WHEN s.remainder > %s OR (s.remainder = %s AND s.ordinal <= %s) THEN 1 ELSE 0 END"
+        reached_params = [pool.leftover_remainder, pool.leftover_remainder, pool.leftover_ordinal]
+    else:
+        reached, reached_params = "0", []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT ordinal, h_id, units FROM ({holders}) h WHERE ordinal >= %s AND ordinal < %s ORDER BY ordinal",
-            [*params, start, end],
+            f"""
+            INSERT INTO {_table(PayoutPart)} ({", ".join(PART_COLUMNS)})
+            SELECT %s, s.h_id, %s, %s, %s, s.ordinal, s.weight, s.floor, s.remainder, s.floor + {reached}
+            FROM (
+                SELECT h.ordinal, h.h_id, h.units * 0.00000001 AS weight,
+                    div({share}, %s::numeric) AS floor, mod({share}, %s::numeric) AS remainder
+                FROM ({holders}) h
+                WHERE h.ordinal >= %s AND h.ordinal < %s
+            ) s
+            ORDER BY s.ordinal
+            """,
+            [
+                chunk.run_id,
+                chunk.association_id,
+                engine.SHARE_DIVIDEND,
+                pool.pk,
+                *reached_params,
+                *share_params,
+                pool.total_units,
+                *share_params,
+                pool.total_units,
+                *holder_params,
+                chunk.ordinal_from,
+                chunk.ordinal_to,
+            ],
         )
-        return [(ordinal, household_id, int(units)) for ordinal, household_id, units in cursor.fetchall()]
+        return cursor.rowcount
 
 
 def count_chunk_done(run_id: int) -> tuple[int, int]:
