@@ -104,22 +104,25 @@ def _holders(registry: tuple[str, Sequence], weights: Mapping[int, Decimal], *, 
     select, params = registry
     pairs = sorted(weights.items()) or [(None, None)]
     values = ", ".join(["(%s::bigint, %s::numeric)"] * len(pairs))
-    ordinal = (
-        ', ROW_NUMBER() OVER (PARTITION BY r.a_id ORDER BY r.h_id IS NULL, h.code COLLATE "C") - 1 AS ordinal'
-        if ordinals
-        else ""
-    )
-    households = f"LEFT JOIN {_table(Household)} h ON h.id = r.h_id" if ordinals else ""
-    group = ", h.code" if ordinals else ""
-    return (
-        f"""
-        SELECT r.a_id, r.h_id, SUM(r.held * (w.weight * 10000)) AS units{ordinal}
+    # With ordinals each holder's code is looked up by its key (a few thousand probes per association),
+    # not by hashing the whole household table once per chunk.
+    code = f", (SELECT h.code FROM {_table(Household)} h WHERE h.id = r.h_id) AS code" if ordinals else ""
+    weighted = f"""
+        SELECT r.a_id, r.h_id, SUM(r.held * (w.weight * 10000)) AS units{code}
         FROM ({select}) r
         JOIN (VALUES {values}) w (t_id, weight) ON w.t_id = r.t_id
-        {households}
-        GROUP BY r.a_id, r.h_id{group}
+        GROUP BY r.a_id, r.h_id
+    """
+    arguments = [*params, *(value for pair in pairs for value in pair)]
+    if not ordinals:
+        return weighted, arguments
+    return (
+        f"""
+        SELECT a_id, h_id, units,
+            ROW_NUMBER() OVER (PARTITION BY a_id ORDER BY h_id IS NULL, code COLLATE "C") - 1 AS ordinal
+        FROM ({weighted}) holders
         """,
-        [*params, *(value for pair in pairs for value in pair)],
+        arguments,
     )
 
 
