@@ -86,9 +86,10 @@ def lock_share_ledger() -> None:
     """Hold back new share events until this transaction commits, and wait for those still committing.
 
     SHARE mode conflicts with the ROW EXCLUSIVE lock every INSERT takes: the last event id read under
-    it is a mark no later event can come in below (PostgreSQL; SQLite has one writer anyway).
+    it is a mark no later event can come in below (PostgreSQL; SQLite has one writer anyway). Outside a
+    transaction (a reader, not a run) there is nothing to hold the lock for.
     """
-    if postgresql():
+    if postgresql() and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {_table(ShareEvent)} IN SHARE MODE")
 
