@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collective.models import Household, Organisation, ShareType
+from collective.models import Household, Organisation, QuantityUnits, ShareEventLine
 from dividends import engine
 from dividends.models import (
     DistributionRun,
@@ -216,24 +216,48 @@ def _ledger_holdings(household: Household, run_ids: set[int]) -> dict[int, list[
     """The household's holdings each run split: the share ledger up to the run's mark, on its record date.
 
     {run id: [(association id, share type code, share type name, quantity, weight)]}, by share type code,
-    with the weights the run froze. A reversal records no mark: its statement has no share lines.
+    with the weights the run froze. The household's ledger lines are read once for all the runs (a
+    constant number of queries however many years a page shows). A reversal records no mark: its
+    statement has no share lines.
     """
-    found: dict[int, tuple[int, list[engine.HoldingInput]]] = {}
     runs = DistributionRun.objects.filter(pk__in=run_ids).only("pk", "inputs", "record_date", "ledger_mark")
-    for run in sorted(runs, key=lambda run: run.pk):
-        ledger = LedgerReference.of_run(run)
-        by_association = ledger.holdings(household_ids=[household.pk]) if ledger else {}
-        if by_association:
-            found[run.pk] = next(iter(by_association.items()))
-    share_type_ids = {h.share_type_id for _association, rows in found.values() for h in rows}
-    names = dict(ShareType.objects.filter(pk__in=share_type_ids).values_list("pk", "name")) if share_type_ids else {}
-    return {
-        run_id: [
-            (association_id, h.share_type_code, names.get(h.share_type_id, h.share_type_code), h.quantity, h.weight)
-            for h in sorted(rows, key=lambda h: (h.share_type_code, h.share_type_id))
-        ]
-        for run_id, (association_id, rows) in found.items()
-    }
+    references = {run.pk: ledger for run in runs if (ledger := LedgerReference.of_run(run)) is not None}
+    if not references:
+        return {}
+    lines = list(
+        ShareEventLine.objects.filter(
+            household=household,
+            event_id__lte=max(ledger.mark for ledger in references.values()),
+            event__effective_date__lte=max(ledger.as_of for ledger in references.values()),
+        )
+        .annotate(units=QuantityUnits("quantity_delta"))
+        .values_list(
+            "event__association_id", "event_id", "event__effective_date", "share_type_id", "units", "share_type__name"
+        )
+    )
+    names = {share_type_id: name for *_line, share_type_id, _units, name in lines}
+    found: dict[int, tuple[int, dict[int, int]]] = {}
+    for run_id, ledger in sorted(references.items()):
+        held: dict[tuple[int, int], int] = defaultdict(int)
+        for association_id, event_id, effective_date, share_type_id, units, _name in lines:
+            if event_id <= ledger.mark and effective_date <= ledger.as_of and association_id in ledger.association_ids:
+                held[(association_id, share_type_id)] += units
+        held = {key: units for key, units in held.items() if units}
+        if held:
+            association_id = min(association for association, _type in held)
+            own = {
+                share_type: units for (association, share_type), units in held.items() if association == association_id
+            }
+            found[run_id] = (association_id, own)
+    result: dict[int, list[tuple]] = {}
+    for run_id, (association_id, held) in found.items():
+        share_types = references[run_id].share_types
+        rows = []
+        for pk, units in held.items():
+            code, weight = share_types.get(pk, (str(pk), Decimal(0)))
+            rows.append((association_id, code, names.get(pk, code), Decimal(units).scaleb(-4), weight, pk))
+        result[run_id] = [row[:5] for row in sorted(rows, key=lambda row: (row[1], row[5]))]
+    return result
 
 
 @dataclass

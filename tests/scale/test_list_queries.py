@@ -98,7 +98,9 @@ def test_the_detector_raises_on_a_lazy_load_per_row(county, n_plus_one_raises):
 
 # The session, the user, the household, its payouts with their runs, then its contract lines, labour
 # lines, holdings and share-dividend lines of all those runs, the pools that explain them, its objections.
-PAYOUTS_PAGE_QUERIES = 10
+# 11 since a run's holdings are read from the share ledger up to its mark: the runs' marks, then the
+# household's ledger lines once for all of them (they were one query of frozen holdings).
+PAYOUTS_PAGE_QUERIES = 11
 
 
 def _publish_runs(county, household, farmer, years) -> None:
@@ -124,7 +126,8 @@ def _publish_runs(county, household, farmer, years) -> None:
             status=DistributionRun.Status.APPROVED,
             notes=[engine.NOTE_LAND_LOSS] if year % 2 else [],
             # Its holdings: the share ledger up to its mark on the record date (2 population shares each).
-            record_date=date(year, 12, 31),
+            # (the county's shares are issued on 2021-01-01: a record date on or after it shows them)
+            record_date=date(max(year, 2021), 12, 31),
             ledger_mark=ShareEvent.objects.order_by("-pk").values_list("pk", flat=True).first(),
             inputs={
                 "equity": [{"association_id": association.pk, "code": association.code, "shares": 1}],
