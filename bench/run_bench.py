@@ -200,7 +200,6 @@ def reset_runs() -> None:
             "dividends_payout",
             "dividends_payoutpart",
             "dividends_runchunk",
-            "dividends_runholding",
             "dividends_runcontractline",
             "dividends_runlabourline",
             "dividends_pool",
@@ -208,7 +207,7 @@ def reset_runs() -> None:
             "dividends_distributionrun",
         ):
             cursor.execute(f"DELETE FROM {table}")
-        for table in ("dividends_payout", "dividends_payoutpart", "dividends_runholding", "dividends_pool"):
+        for table in ("dividends_payout", "dividends_payoutpart", "dividends_pool"):
             cursor.execute(f"VACUUM {table}")
 
 
@@ -241,9 +240,7 @@ def run_once(households: int, workers: int) -> RunFigures:
         pool.stop()
     run.refresh_from_db()
     payouts = run.payouts.count()
-    written = payouts + sum(
-        related.count() for related in (run.holdings, run.parts, run.contract_lines, run.labour_lines)
-    )
+    written = payouts + sum(related.count() for related in (run.parts, run.contract_lines, run.labour_lines))
     prepare = run.inputs_frozen_at.timestamp() - wall_start if run.inputs_frozen_at else 0.0
     finish = seconds - (chunks_done_at - started) if chunks_done_at else 0.0
     return RunFigures(
@@ -521,7 +518,7 @@ def measure_latency(repeat: int = 1) -> list[LoadFigures]:
     # What autovacuum does to a table in steady state (and a fresh county has not had yet): the visibility
     # map lets the lists read counts and codes from their indexes alone.
     with connection.cursor() as cursor:
-        for table in ("collective_household", "dividends_payout", "dividends_payoutpart", "dividends_runholding"):
+        for table in ("collective_household", "dividends_payout", "dividends_payoutpart"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     farmer = User.objects.get(username="scale-farmer")
     village, farmer_cookie = session_cookie("scale-village"), session_cookie("scale-farmer")

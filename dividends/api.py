@@ -37,7 +37,6 @@ from dividends.models import (
     PayoutPart,
     Pool,
     RunContractLine,
-    RunHolding,
     RunLabourLine,
 )
 from dividends.reports import annual_report, default_year
@@ -53,6 +52,7 @@ from dividends.serializers import (
     RunSerializer,
 )
 from dividends.services import income_statement
+from dividends.services.inputs import LedgerHolding, LedgerReference
 
 
 class YearQuerySerializer(serializers.Serializer):
@@ -215,15 +215,42 @@ class RunViewSet(ScopedReadOnlyViewSet):
         return {
             "contract_lines": contract_lines,
             "labour_lines": labour_lines,
-            "holdings": RunHolding.objects.filter(run_id=source)
-            .filter(Q(household__in=households) | Q(household__isnull=True, association__in=organisations))
-            .select_related("association")
-            .order_by("association__code", "ordinal", "share_type_code", "pk"),
             "share_lines": PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND)
             .filter(Q(household__in=households) | Q(household__isnull=True, association__in=organisations))
             .select_related("association", "household")
             .order_by("association__code", "ordinal"),
         }
+
+    def _scoped_holdings(self, run: DistributionRun) -> list[LedgerHolding]:
+        """The holdings the run split that the caller may see: the share ledger up to the run's mark.
+
+        In the split's order: by association code, then holder (household code, the association's own
+        line last), then share type code. A reversal's are those of the run it reverses.
+        """
+        user = self.request.user
+        source = DistributionRun.objects.get(pk=run.reverses_id) if run.is_reversal else run
+        ledger = LedgerReference.of_run(source)
+        if ledger is None:
+            return []
+        where = Q(household__in=Household.objects.visible_to(user)) | Q(
+            household__isnull=True, event__association__in=Organisation.objects.visible_to(user)
+        )
+        by_association = ledger.holdings(where=where)
+        associations = Organisation.objects.in_bulk(list(by_association))
+        rows = [
+            LedgerHolding(associations[association_id], holding)
+            for association_id, holdings in by_association.items()
+            for holding in holdings
+        ]
+        rows.sort(
+            key=lambda row: (
+                row.association.code,
+                engine.holder_sort_key(row.household_code),
+                row.share_type_code,
+                row.share_type_id,
+            )
+        )
+        return rows
 
     def _frozen(self) -> DistributionRun:
         run = self.get_object()
@@ -267,7 +294,7 @@ class RunViewSet(ScopedReadOnlyViewSet):
             "equity": frozen["equity"],
             "contract_lines": lines["contract_lines"],
             "labour_lines": lines["labour_lines"],
-            "holdings": lines["holdings"],
+            "holdings": self._scoped_holdings(run),
             "complete": sees_every_line(request.user),
         }
         return Response(RunInputsSerializer(document).data)

@@ -3,7 +3,7 @@
 Nothing here touches the database. The inputs are frozen dataclasses (what the run froze on its
 record date); the outputs are whole fen. Every rate is an exact Decimal, every product an exact
 Fraction, every split the largest-remainder method of collective.money. The persisted, chunked
-computation in dividends/services/compute.py uses these same functions piece by piece; `compute_run`
+computation in dividends/services (prepare, chunks, finish) uses these same functions piece by piece; `compute_run`
 below is the single-pass version the tests compare it with.
 """
 

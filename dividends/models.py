@@ -371,6 +371,11 @@ class DistributionRun(models.Model):
     figures = models.JSONField(_("figures"), default=dict, blank=True)
     notes = models.JSONField(_("notes"), default=list, blank=True)
     inputs_frozen_at = models.DateTimeField(_("inputs frozen at"), null=True, blank=True)
+    # The holdings a run split are a reference into the append-only share ledger, not a copy: the lines
+    # of the share events up to this one (the last the run read) effective on or before the record
+    # date, with the share types' weights frozen in `inputs` (services/inputs.run_holdings).
+    record_date = models.DateField(_("record date"), null=True, blank=True)
+    ledger_mark = models.BigIntegerField(_("last share event read"), null=True, blank=True)
     # When a computing run last moved (started, inputs frozen, a chunk done): a run computing that has not
     # moved for longer than any step may take is waiting for a lost message (resume_stalled_runs).
     progressed_at = models.DateTimeField(_("last progress at"), null=True, blank=True, editable=False)
@@ -708,31 +713,6 @@ class RunLabourLine(models.Model):
         return f"{self.household_code} {self.work_date}"
 
 
-class RunHolding(models.Model):
-    """A holding on the record date as the run froze it; household NULL is the association's own."""
-
-    run = models.ForeignKey(
-        DistributionRun, on_delete=models.CASCADE, related_name="holdings", **FROZEN_FK, db_index=False
-    )
-    association = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", **FROZEN_FK, db_index=False
-    )
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, related_name="+", **FROZEN_FK)
-    household_code = models.CharField(max_length=32, blank=True)
-    # The holder's place in the split's tie-break order (code order, the association's own line last).
-    ordinal = models.PositiveIntegerField()
-    share_type_id = models.BigIntegerField()
-    share_type_code = models.CharField(max_length=32)
-    weight = models.DecimalField(max_digits=12, decimal_places=4)
-    quantity = models.DecimalField(max_digits=14, decimal_places=4)
-
-    class Meta:
-        indexes = [models.Index(fields=["run", "association", "ordinal"], name="run_holding_block")]
-
-    def __str__(self) -> str:
-        return f"{self.household_code or self.association_id} {self.share_type_code} {self.quantity}"
-
-
 # --- Lines and payouts ---------------------------------------------------------------------------
 
 
@@ -844,7 +824,7 @@ class Payout(models.Model):
 
     # The run's and the association's own indexes would only repeat the leading columns of the unique
     # (run, household) and the (run, association) indexes: a million payouts are written without them.
-    # No row-by-row key checks (FROZEN_FK): dividends.services.compute.check_payout_references checks
+    # No row-by-row key checks (FROZEN_FK): dividends.services.finish.check_payout_references checks
     # every reference of a run's payouts in one query each.
     run = models.ForeignKey(
         DistributionRun,
@@ -866,6 +846,11 @@ class Payout(models.Model):
     # The household's code when the run was computed, as on the run's frozen lines: the lists are in
     # this order, read from an index, instead of sorting every payout of the run by a joined code.
     household_code = models.CharField(_("household code"), max_length=32)
+    # Σ quantity * share type weight of the household's holdings on the record date: what its share
+    # dividend was paid on (NULL: no share-dividend line).
+    weighted_holdings = models.DecimalField(
+        _("weighted holdings"), max_digits=24, decimal_places=8, null=True, blank=True
+    )
     association = models.ForeignKey(
         Organisation,
         verbose_name=_("association"),

@@ -18,6 +18,9 @@ from django.utils.translation import gettext as _
 from collective.models import Organisation, User
 from dividends.models import DistributionPolicy, DistributionRun, Objection, Payout, PayoutPart, Pool
 from dividends.services.bookkeeping import post_run_vouchers
+from dividends.services.chunks import compute_chunk
+from dividends.services.finish import finish_run
+from dividends.services.prepare import prepare_run
 
 Status = DistributionRun.Status
 
@@ -111,10 +114,18 @@ def start_computation(*, user: User, run: DistributionRun, enqueue: bool = True)
     run.error = ""
     run.save()
     if enqueue:
-        from dividends.tasks import prepare_run_task
-
-        prepare_run_task.delay_on_commit(run.pk)
+        send_to_worker_on_commit(run.pk)
     return run
+
+
+def send_to_worker_on_commit(run_id: int) -> None:
+    """The one place a service sends a task: the run's prepare, once the transaction that marked it computing commits.
+
+    Every later step is sent by the task module (dividends/tasks.py) from what the step before returned.
+    """
+    from dividends.tasks import prepare_run_task  # the tasks import the services: imported when sent
+
+    prepare_run_task.delay_on_commit(run_id)
 
 
 def compute_run_now(*, user: User, run: DistributionRun) -> DistributionRun:
@@ -123,12 +134,10 @@ def compute_run_now(*, user: User, run: DistributionRun) -> DistributionRun:
     For the demo and management commands, which must end with the run computed whether or not a
     broker is configured; pages go through Celery (start_computation).
     """
-    from dividends.services.compute import compute_chunk, finish_run, prepare_run
-
     run = start_computation(user=user, run=run, enqueue=False)
-    prepare_run(run_id=run.pk, enqueue=False)
+    prepare_run(run_id=run.pk)
     for number in run.chunks.filter(done=False).order_by("number").values_list("number", flat=True):
-        compute_chunk(run_id=run.pk, number=number, enqueue=False)
+        compute_chunk(run_id=run.pk, number=number)
     finish_run(run_id=run.pk)
     run.refresh_from_db()
     return run

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collective.models import Household, Organisation, ShareType
+from collective.models import Household, Organisation, QuantityUnits, ShareEventLine
 from dividends import engine
 from dividends.models import (
     DistributionRun,
@@ -22,10 +21,10 @@ from dividends.models import (
     PayoutPart,
     Pool,
     RunContractLine,
-    RunHolding,
     RunLabourLine,
     payout_parts,
 )
+from dividends.services.inputs import LedgerReference
 
 
 @dataclass(frozen=True)
@@ -213,6 +212,54 @@ def build_household_statements(
     return statements
 
 
+def _ledger_holdings(household: Household, run_ids: set[int]) -> dict[int, list[tuple]]:
+    """The household's holdings each run split: the share ledger up to the run's mark, on its record date.
+
+    {run id: [(association id, share type code, share type name, quantity, weight)]}, by share type code,
+    with the weights the run froze. The household's ledger lines are read once for all the runs (a
+    constant number of queries however many years a page shows). A reversal records no mark: its
+    statement has no share lines.
+    """
+    runs = DistributionRun.objects.filter(pk__in=run_ids).only("pk", "inputs", "record_date", "ledger_mark")
+    references = {run.pk: ledger for run in runs if (ledger := LedgerReference.of_run(run)) is not None}
+    if not references:
+        return {}
+    lines = list(
+        ShareEventLine.objects.filter(
+            household=household,
+            event_id__lte=max(ledger.mark for ledger in references.values()),
+            event__effective_date__lte=max(ledger.as_of for ledger in references.values()),
+        )
+        .annotate(units=QuantityUnits("quantity_delta"))
+        .values_list(
+            "event__association_id", "event_id", "event__effective_date", "share_type_id", "units", "share_type__name"
+        )
+    )
+    names = {share_type_id: name for *_line, share_type_id, _units, name in lines}
+    found: dict[int, tuple[int, dict[int, int]]] = {}
+    for run_id, ledger in sorted(references.items()):
+        held: dict[tuple[int, int], int] = defaultdict(int)
+        for association_id, event_id, effective_date, share_type_id, units, _name in lines:
+            if event_id <= ledger.mark and effective_date <= ledger.as_of and association_id in ledger.association_ids:
+                held[(association_id, share_type_id)] += units
+        held = {key: units for key, units in held.items() if units}
+        if held:
+            association_id = min(association for association, _type in held)
+            own = {
+                share_type: units for (association, share_type), units in held.items() if association == association_id
+            }
+            found[run_id] = (association_id, own)
+    result: dict[int, list[tuple]] = {}
+    for run_id, (association_id, held) in found.items():
+        share_types = references[run_id].share_types
+        rows = []
+        for pk, units in held.items():
+            code, weight = share_types.get(pk, (str(pk), Decimal(0)))
+            rows.append((association_id, code, names.get(pk, code), Decimal(units).scaleb(-4), weight, pk))
+        result[run_id] = [row[:5] for row in sorted(rows, key=lambda row: (row[1], row[5]))]
+    return result
+
+
 @dataclass
 class _HouseholdLines:
     """One household's frozen lines of several runs, read in one query per kind of line."""
@@ -253,15 +300,7 @@ class _HouseholdLines:
             .values_list("run_id", "member_name", "work_date", "days", "day_wage_fen", "wage_fen")
         ):
             labour_lines[run_id].append(WageLine(*line))
-        share_type_name = Subquery(ShareType.objects.filter(pk=OuterRef("share_type_id")).order_by().values("name"))
-        holdings = defaultdict(list)
-        for run_id, *holding in (
-            RunHolding.objects.filter(run_id__in=run_ids, household=household)
-            .annotate(share_type_name=Coalesce(share_type_name, "share_type_code"))
-            .order_by("run_id", "share_type_code", "pk")
-            .values_list("run_id", "association_id", "share_type_code", "share_type_name", "quantity", "weight")
-        ):
-            holdings[run_id].append(holding)
+        holdings = _ledger_holdings(household, run_ids)
         share_parts = {
             run_id: (pool_id, amount_fen)
             for run_id, pool_id, amount_fen in PayoutPart.objects.filter(

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from dividends.models import DistributionRun, LedgerEntry
-from dividends.services.compute import check_pools
+from dividends.services.finish import check_pools
 
 
 def test_the_demo_books_and_its_approved_2024_run(db):

@@ -325,7 +325,7 @@ def test_whole_runs_account_for_every_fen_whatever_the_order_or_the_chunks(case,
 
 
 def test_chunks_are_sent_in_tasks_of_up_to_the_limit_of_holders():
-    from dividends.services.compute import batch_chunks
+    from dividends.services.prepare import batch_chunks
 
     # Villages of 3,000 holders, then a large association cut into blocks of 20,000.
     chunks = [(0, 3000), (1, 3000), (2, 3000), (3, 20000), (4, 20000), (5, 1500), (6, 3000)]

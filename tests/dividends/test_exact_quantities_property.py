@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from collective import services as registry
 from collective.models import Household
-from dividends.models import DistributionRun, Pool, RunHolding
+from dividends.models import DistributionRun, Pool
+from dividends.services.inputs import LedgerReference
 from tests.dividends.conftest import REVENUE, Builder, Category, World
 
 D = Decimal
@@ -188,10 +189,9 @@ def test_fractional_registries_and_runs_match_a_decimal_reference(
             return
         assert run.status == DistributionRun.Status.COMPUTED, run.error
         frozen = {
-            (code, t): q
-            for code, t, q in RunHolding.objects.filter(run=run).values_list(
-                "household_code", "share_type_code", "quantity"
-            )
+            (h.household_code or "", h.share_type_code): h.quantity
+            for holdings in LedgerReference.of_run(run).holdings().values()
+            for h in holdings
         }
         assert frozen == expected
         pool = Pool.objects.get(run=run, kind="association_split", association=association_a).amount_fen

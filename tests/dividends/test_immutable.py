@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from dividends import services
-from dividends.models import DistributionRun, Payout, PayoutPart, Pool, RunContractLine, RunHolding
+from dividends.models import DistributionRun, Payout, PayoutPart, Pool, RunContractLine
 
 pytestmark = pytest.mark.postgres
 
@@ -37,7 +37,10 @@ def test_an_orm_update_of_an_approved_runs_payouts_pools_lines_and_figures_is_re
     refused(lambda: PayoutPart.objects.filter(run=approved).update(amount_fen=0))
     refused(lambda: PayoutPart.objects.filter(run=approved).delete())
     refused(lambda: RunContractLine.objects.filter(run=approved).update(area_mu=1))
-    refused(lambda: RunHolding.objects.filter(run=approved).delete())
+    refused(lambda: payouts.update(weighted_holdings=0))
+    # Its holdings are a reference into the share ledger: the reference cannot be moved either.
+    refused(lambda: DistributionRun.objects.filter(pk=approved.pk).update(ledger_mark=F("ledger_mark") - 1))
+    refused(lambda: DistributionRun.objects.filter(pk=approved.pk).update(record_date="2020-01-01"))
     refused(lambda: DistributionRun.objects.filter(pk=approved.pk).update(figures={"net_profit_fen": 1}))
     refused(lambda: DistributionRun.objects.filter(pk=approved.pk).update(inputs={}))
     refused(lambda: DistributionRun.objects.filter(pk=approved.pk).update(status="draft"))

@@ -5,7 +5,7 @@ from django.db import connection
 
 from dividends.engine import DistributionError
 from dividends.models import DistributionRun, Payout
-from dividends.services.compute import check_payout_references
+from dividends.services.finish import check_payout_references
 
 pytestmark = pytest.mark.django_db
 

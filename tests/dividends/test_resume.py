@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from dividends import services
 from dividends.models import DistributionRun
-from dividends.services.compute import compute_chunk, prepare_run, resume_stalled_runs
+from dividends.services.chunks import compute_chunk
+from dividends.services.prepare import prepare_run
+from dividends.tasks import resume_stalled_runs_task as resume_stalled_runs
 from tests.dividends.conftest import lines_of
 
 LONG_AGO = timedelta(hours=1)
@@ -18,11 +20,11 @@ def _lose_messages(run: DistributionRun, accountant, lost: str) -> None:
     services.start_computation(user=accountant, run=run, enqueue=False)
     if lost == "prepare":
         return
-    prepare_run(run_id=run.pk, enqueue=False)
+    prepare_run(run_id=run.pk)
     pending = list(run.chunks.filter(done=False).order_by("number").values_list("number", flat=True))
     done = pending[:-1] if lost == "a chunk" else pending
     for number in done:
-        compute_chunk(run_id=run.pk, number=number, enqueue=False)
+        compute_chunk(run_id=run.pk, number=number)
 
 
 @pytest.mark.parametrize("lost", ["prepare", "a chunk", "finish"])
@@ -57,10 +59,10 @@ def test_a_run_that_keeps_moving_or_is_not_computing_is_left_alone(appendix, com
     DistributionRun.objects.filter(pk=run.pk).update(progressed_at=timezone.now() - LONG_AGO)
     assert resume_stalled_runs() == []  # computed, not computing
     services.start_computation(user=accountant, run=run, enqueue=False)
-    prepare_run(run_id=run.pk, enqueue=False)
+    prepare_run(run_id=run.pk)
     number = run.chunks.filter(done=False).order_by("number").values_list("number", flat=True).first()
     DistributionRun.objects.filter(pk=run.pk).update(progressed_at=timezone.now() - LONG_AGO)
-    compute_chunk(run_id=run.pk, number=number, enqueue=False)  # a chunk done is progress
+    compute_chunk(run_id=run.pk, number=number)  # a chunk done is progress
     assert resume_stalled_runs() == []
     run.refresh_from_db()
     assert run.status == DistributionRun.Status.COMPUTING

@@ -5,7 +5,8 @@ from datetime import date
 from collective.models import Household
 from dividends import engine, services
 from dividends.models import DistributionRun, LedgerEntry, PayoutPart, Pool
-from dividends.services.compute import check_pools
+from dividends.services.finish import check_pools
+from dividends.services.inputs import LedgerReference
 from tests.dividends.conftest import EXPENSE, REVENUE, lines_of
 
 Category = LedgerEntry.Category
@@ -74,8 +75,9 @@ def test_scenario_b_matches_the_arithmetic_worked_by_hand(scenario_b, compute):
         ("A02-001", 377000, 0, 713723, 0, 1090723),
         ("A02-002", 0, 0, 285489, 52500, 337989),
     ]
-    # The inputs are frozen with the run: the registry on the record date, the split included.
-    frozen = {(h.household_code, h.share_type_code): h.quantity for h in run.holdings.filter(association__code="A01")}
+    # The run's holdings are the ledger's up to its mark on the record date.
+    a01 = run.pools.get(kind=engine.POOL_SPLIT, association__code="A01").association_id
+    frozen = {(h.household_code, h.share_type_code): h.quantity for h in LedgerReference.of_run(run).holdings()[a01]}
     assert frozen == {
         ("A01-001", "population"): 2,
         ("A01-001", "labour"): 2,
@@ -99,7 +101,11 @@ def test_the_frozen_inputs_keep_the_run_explainable_after_the_registry_changes(s
     )
     run.refresh_from_db()
     assert lines_of(run) == before
-    assert run.holdings.get(household__code="A01-002", share_type_code="population").quantity == 4
+    # The new event is above the run's mark: the run's holdings, read from the ledger, have not changed.
+    holdings = LedgerReference.of_run(run).holdings(household_ids=[scenario_b.household("A01-002").pk])
+    assert [(h.share_type_code, h.quantity) for rows in holdings.values() for h in rows] == [("population", 4)]
+    payout = run.payouts.get(household__code="A01-002")
+    assert payout.weighted_holdings == 4 * scenario_b.share_types[("A01", "population")].weight
     assert run.inputs["record_date"] == "2023-12-31"
     assert run.inputs["policy"]["payout_rate"] == "0.600000"
     assert run.inputs["revenue_by_category"] == {"land_operation": 900000, "rental": 15000000, "services": 2000000}
@@ -192,15 +198,15 @@ def test_finishing_refuses_a_pool_that_does_not_equal_its_lines_and_names_it(app
 
 
 def test_a_chunk_delivered_twice_writes_nothing_new(appendix, compute, django_capture_on_commit_callbacks):
-    from dividends.services.compute import compute_chunk, finish_run, prepare_run
+    from dividends.tasks import compute_chunks_task, finish_run_task, prepare_run_task
 
     run = compute(appendix.policy)
     expected = lines_of(run)
-    # Deliver every step of the finished run again: nothing changes.
+    # Deliver every step of the finished run again, as a worker runs it: nothing changes.
     for chunk in run.chunks.all():
-        compute_chunk(run_id=run.pk, number=chunk.number)
-    finish_run(run_id=run.pk)
-    prepare_run(run_id=run.pk)
+        compute_chunks_task(run.pk, [chunk.number])
+    finish_run_task(run.pk)
+    prepare_run_task(run.pk)
     assert lines_of(run) == expected
 
     # Mid-run: a chunk delivered twice before the finish counts once and writes its rows once.
@@ -213,8 +219,8 @@ def test_a_chunk_delivered_twice_writes_nothing_new(appendix, compute, django_ca
     Pool.objects.filter(run=run).update(leftover_fen=0)
     first = run.chunks.order_by("number").first()
     with django_capture_on_commit_callbacks(execute=False):
-        compute_chunk(run_id=run.pk, number=first.number)
-        compute_chunk(run_id=run.pk, number=first.number)
+        compute_chunks_task(run.pk, [first.number])
+        compute_chunks_task(run.pk, [first.number])
     run.refresh_from_db()
     assert run.chunks_done == 1
     assert (
@@ -222,7 +228,7 @@ def test_a_chunk_delivered_twice_writes_nothing_new(appendix, compute, django_ca
     )
     with django_capture_on_commit_callbacks(execute=True):
         for chunk in run.chunks.order_by("number"):
-            compute_chunk(run_id=run.pk, number=chunk.number)
+            compute_chunks_task(run.pk, [chunk.number])
     run.refresh_from_db()
     assert run.status == DistributionRun.Status.COMPUTED
     assert lines_of(run) == expected
@@ -240,7 +246,7 @@ def test_households_without_anything_get_no_payout(appendix, compute):
 def test_the_finish_gives_left_over_fen_back_to_the_lines_that_rank_first(appendix, compute):
     from django.db.models import F
 
-    from dividends.services.compute import finish_run
+    from dividends.services.finish import finish_run
 
     run = compute(appendix.policy)
     expected = lines_of(run)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from collective.models import Member
 from dividends import services
 from dividends.models import DistributionRun
+from dividends.services.inputs import LedgerReference
+from dividends.templatetags.dividends_extras import plain
 
 
 @pytest.fixture
@@ -114,6 +116,13 @@ def test_the_notice_lists_households_and_amounts_with_id_numbers_masked(client, 
     for amount in ("¥37,764.02", "¥18,746.92", "¥18,531.48", "¥7,412.59"):
         assert amount in content
     assert "A02-001" not in content
+    # Each line's weighted holdings: the household's shares in the ledger up to the run's mark on the record date.
+    household = appendix.household("A01-001")
+    holdings = LedgerReference.of_run(published).holdings(household_ids=[household.pk])
+    weighted = sum(h.quantity * h.weight for rows in holdings.values() for h in rows)
+    assert published.payouts.get(household=household).weighted_holdings == weighted > 0
+    assert f'<td class="money">{plain(weighted)}</td>' in content
+    assert published.record_date.isoformat() in content
 
 
 def test_another_associations_objects_give_404(client, appendix, published, village_official_a, accountant, farmer_a):

@@ -11,8 +11,8 @@ from django.db.models import Count
 
 from collective import services as registry
 from dividends import engine, services
-from dividends.inputs import gather_inputs
 from dividends.models import DistributionRun, PayoutPart
+from dividends.services.inputs import gather_inputs
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres]
 

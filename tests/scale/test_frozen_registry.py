@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 
 from collective.models import EquityEvent, Household, ShareEvent, ShareEventLine, ShareType
+from collective.services import registry_as_of
 from dividends import engine, services
-from dividends.inputs import gather_inputs
-from dividends.models import DistributionPolicy, LedgerEntry, PayoutPart, RunHolding
+from dividends.models import DistributionPolicy, LedgerEntry, PayoutPart
+from dividends.services.inputs import LedgerReference, gather_inputs
 
 CODES = ["A01-010", "A01-b", "A01-甲", "A01-B", "A01-002", "A01-Z", "A01-乙", "A01-a1", "A01-A1"]
 
@@ -80,13 +81,18 @@ def test_the_frozen_registry_and_the_chunks_give_the_engines_lines(company, asso
     expected = engine.compute_run(gathered.company, holdings)
     holders = engine.shareholders(holdings[association_a.pk])
     assert [h.household_code for h in holders][:3] == ["A01-002", "A01-010", "A01-A1"]
-    frozen = RunHolding.objects.filter(run=run).order_by("ordinal", "share_type_code")
-    assert [(h.ordinal, h.household_id, h.share_type_code, h.quantity) for h in frozen] == [
-        (ordinal, holding.household_id, holding.share_type_code, holding.quantity)
-        for ordinal, holder in enumerate(holders)
-        for holding in sorted(holdings[association_a.pk], key=lambda h: h.share_type_code)
-        if holding.household_id == holder.household_id
-    ]
+    # The run's holdings are the ledger's up to its mark: the same rows as the registry on the record date.
+    assert run.ledger_mark == ShareEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    referenced = LedgerReference.of_run(run).holdings()[association_a.pk]
+    assert sorted((h.household_code or "", h.share_type_code, h.quantity) for h in referenced) == sorted(
+        (h.household_code or "", h.share_type_code, h.quantity)
+        for h in registry_as_of(association=association_a, as_of=date(2024, 12, 31))
+    )
+    # Each holder's share line carries its ordinal in the holders' order (set-based on PostgreSQL).
+    assert [
+        (line.ordinal, line.household_id)
+        for line in PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND).order_by("ordinal")
+    ] == [(ordinal, holder.household_id) for ordinal, holder in enumerate(holders)]
     share_lines = PayoutPart.objects.filter(run=run, part=engine.SHARE_DIVIDEND).order_by("ordinal")
     assert [(line.ordinal, line.household_id, line.amount_fen) for line in share_lines] == [
         (line.ordinal, line.household_id, line.amount_fen) for line in expected.share_lines

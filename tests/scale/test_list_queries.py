@@ -98,11 +98,14 @@ def test_the_detector_raises_on_a_lazy_load_per_row(county, n_plus_one_raises):
 
 # The session, the user, the household, its payouts with their runs, then its contract lines, labour
 # lines, holdings and share-dividend lines of all those runs, the pools that explain them, its objections.
-PAYOUTS_PAGE_QUERIES = 10
+# 11 since a run's holdings are read from the share ledger up to its mark: the runs' marks, then the
+# household's ledger lines once for all of them (they were one query of frozen holdings).
+PAYOUTS_PAGE_QUERIES = 11
 
 
 def _publish_runs(county, household, farmer, years) -> None:
     """A published run a year with every kind of line for the household, and a reversal of the first."""
+    from collective.models import ShareEvent
     from dividends import engine
     from dividends.models import (
         DistributionRun,
@@ -111,7 +114,6 @@ def _publish_runs(county, household, farmer, years) -> None:
         PayoutPart,
         Pool,
         RunContractLine,
-        RunHolding,
         RunLabourLine,
     )
 
@@ -123,6 +125,14 @@ def _publish_runs(county, household, farmer, years) -> None:
             policy=county.policy,
             status=DistributionRun.Status.APPROVED,
             notes=[engine.NOTE_LAND_LOSS] if year % 2 else [],
+            # Its holdings: the share ledger up to its mark on the record date (2 population shares each).
+            # (the county's shares are issued on 2021-01-01: a record date on or after it shows them)
+            record_date=date(max(year, 2021), 12, 31),
+            ledger_mark=ShareEvent.objects.order_by("-pk").values_list("pk", flat=True).first(),
+            inputs={
+                "equity": [{"association_id": association.pk, "code": association.code, "shares": 1}],
+                "share_types": [{"id": county.population.pk, "code": "population", "weight": "1.0000"}],
+            },
         )
         Pool.objects.create(run=run, kind=engine.POOL_LAND_DIVIDEND, amount_fen=50000, total_weight=100)
         split = Pool.objects.create(
@@ -175,17 +185,6 @@ def _publish_runs(county, household, farmer, years) -> None:
                 wage_fen=12000,
             )
             for day in (1, 2)
-        )
-        RunHolding.objects.create(
-            run=run,
-            association=association,
-            household=household,
-            household_code=household.code,
-            ordinal=1,
-            share_type_id=county.population.pk,
-            share_type_code="population",
-            weight=Decimal(1),
-            quantity=Decimal(2),
         )
         PayoutPart.objects.create(
             run=run,
