@@ -109,8 +109,8 @@ RECEIVABLES, INTERNAL, PAYABLES = "112", "113", "211"
 CURRENT_YEAR_PROFIT, PROFIT_DISTRIBUTION, UNDISTRIBUTED = "321", "322", "32201"
 
 # Until 2026-12 the chart carried four-digit codes of our own (1001 库存现金 ... 5801 所得税费用); migration
-# books/0003 renamed every organisation's accounts. Code still written against the old codes (the
-# distribution's vouchers, dividends/services/bookkeeping.py) is served through current_code.
+# books/0003 renamed every organisation's accounts. A code of the old chart (typed from an older template, or
+# in code written before the rename) is still served through current_code.
 FORMER_CODES: dict[str, str] = {
     "1001": "101", "1002": "102", "1101": "111", "1111": "112", "1121": "113", "1131": "121",
     "1141": "131", "1142": "132", "1143": "133", "1144": "134", "1201": "141", "1301": "151",

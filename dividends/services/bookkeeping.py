@@ -44,12 +44,12 @@ def post_run_vouchers(*, run: DistributionRun, user: User | None = None) -> list
     )
     company = run.company
     lines = (
-        _pair(company, "510105", "210101", pools.get(engine.POOL_RENT, 0), _("Guaranteed rent payable"))
-        + _pair(company, "510106", "2121", pools.get(engine.POOL_WAGES, 0), _("Wages payable"))
-        + _pair(company, "330106", "210102", pools.get(engine.POOL_LAND_DIVIDEND, 0), _("Land dividend payable"))
-        + _pair(company, "330102", "3101", pools.get(engine.POOL_RESERVE, 0), _("Provident fund set aside"))
-        + _pair(company, "330103", "210103", pools.get(engine.POOL_WELFARE, 0), _("Welfare fund payable"))
-        + _pair(company, "330104", "210104", pools.get(engine.POOL_SHAREHOLDER, 0), _("Dividends to the associations"))
+        _pair(company, "51105", "21101", pools.get(engine.POOL_RENT, 0), _("Guaranteed rent payable"))
+        + _pair(company, "51106", "213", pools.get(engine.POOL_WAGES, 0), _("Wages payable"))
+        + _pair(company, "32206", "21102", pools.get(engine.POOL_LAND_DIVIDEND, 0), _("Land dividend payable"))
+        + _pair(company, "32202", "311", pools.get(engine.POOL_RESERVE, 0), _("Provident fund set aside"))
+        + _pair(company, "32203", "21103", pools.get(engine.POOL_WELFARE, 0), _("Welfare fund payable"))
+        + _pair(company, "32204", "21104", pools.get(engine.POOL_SHAREHOLDER, 0), _("Dividends to the associations"))
     )
     vouchers = []
     summary = _("Distribution of %(year)s (run %(run)s)") % {"year": run.year, "run": run.pk}
@@ -65,8 +65,8 @@ def post_run_vouchers(*, run: DistributionRun, user: User | None = None) -> list
         split = (
             run.pools.filter(kind=engine.POOL_SPLIT, association=association).aggregate(s=Sum("amount_fen"))["s"] or 0
         )
-        lines = _pair(association, "111101", "5401", pool.amount_fen, _("Dividend from the company")) + _pair(
-            association, "330105", "210105", split, _("Share dividends to households")
+        lines = _pair(association, "11201", "502", pool.amount_fen, _("Dividend from the company")) + _pair(
+            association, "32205", "21105", split, _("Share dividends to households")
         )
         if lines:
             vouchers.append(
@@ -86,7 +86,7 @@ def post_payment_voucher(
     *, run: DistributionRun, payer: Organisation, paid_on, amounts: dict[str, int], reference: str, user: User
 ):
     """The bank side of a payment: what was payable is paid from 银行存款."""
-    codes = {"rent": "210101", "land": "210102", "wages": "2121", "share": "210105"}
+    codes = {"rent": "21101", "land": "21102", "wages": "213", "share": "21105"}
     lines = [
         books.Line(account=books.account(organisation=payer, code=codes[key]), debit_fen=amount)
         for key, amount in amounts.items()
