@@ -18,13 +18,9 @@ from books import exports, forms, opening_balances, reconciliation, reports, ser
 from books.chart import BANK, CASH
 from books.models import Account, Disclosure, Period, Voucher
 from collective.models import Organisation
+from collective.shortcuts import require_permission
 
 PAGE_SIZE = 50
-
-
-def _need(request, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
 
 
 def _organisations(request):
@@ -69,7 +65,7 @@ def _respond(request, table: exports.Table, context: dict, form) -> HttpResponse
 
 
 def _report(request, build) -> HttpResponse:
-    _need(request, "books.view_books")
+    require_permission(request, "books.view_books")
     form = _period_form(request)
     if not form.is_valid():
         return render(request, "books/report.html", {"form": form, "table": None})
@@ -153,7 +149,7 @@ def income_statement(request):
 
 @require_GET
 def voucher_list(request):
-    _need(request, "books.view_books")
+    require_permission(request, "books.view_books")
     organisations = _organisations(request)
     vouchers = (
         Voucher.objects.visible_to(request.user)
@@ -199,7 +195,7 @@ def _line_data(formset) -> list[services.Line]:
 
 @require_http_methods(["GET", "POST"])
 def voucher_new(request):
-    _need(request, "books.enter_voucher")
+    require_permission(request, "books.enter_voucher")
     organisations = [o for o in _organisations(request) if services.keeps_books_of(request.user, o)]
     if not organisations:
         raise PermissionDenied
@@ -248,7 +244,7 @@ def _visible_voucher(request, pk: int) -> Voucher:
 
 @require_GET
 def voucher_detail(request, pk: int):
-    _need(request, "books.view_books")
+    require_permission(request, "books.view_books")
     voucher = _visible_voucher(request, pk)
     lines = list(voucher.lines.select_related("account__parent__parent"))
     user = request.user
@@ -300,7 +296,7 @@ def voucher_reverse(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def period_close(request):
-    _need(request, "books.enter_voucher")
+    require_permission(request, "books.enter_voucher")
     organisations = _organisations(request)
     form = forms.ClosePeriodForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
@@ -326,7 +322,7 @@ def period_close(request):
 @require_http_methods(["GET", "POST"])
 def disclosure_list(request):
     """Officials: what was published, when and by whom; the keepers publish a quarter that is over."""
-    _need(request, "books.view_books")
+    require_permission(request, "books.view_books")
     organisations = _organisations(request)
     form = forms.DisclosureForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
@@ -370,7 +366,7 @@ def member_disclosures(request):
 @require_http_methods(["GET", "POST"])
 def bank_reconciliation(request):
     """Upload a bank statement; see it matched to the bank journal and the 余额调节表."""
-    _need(request, "books.view_books")
+    require_permission(request, "books.view_books")
     organisations = _organisations(request)
     form = forms.ReconciliationForm(request.POST or None, request.FILES or None, organisations=organisations)
     result = None
@@ -390,7 +386,7 @@ def bank_reconciliation(request):
 
 
 def _kept_organisations(request):
-    _need(request, "books.enter_voucher")
+    require_permission(request, "books.enter_voucher")
     kept = [o.pk for o in _organisations(request) if services.keeps_books_of(request.user, o)]
     if not kept:
         raise PermissionDenied

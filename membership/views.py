@@ -20,25 +20,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collective.models import Household, Member
 from collective.rules import is_farmer
 from collective.services import QuantificationRule
+from collective.shortcuts import require_permission
 from membership import forms, services
 from membership.models import POSTINGS, Entry, Objection, Posting, Restoration, Round, Status
 
 PAGE_SIZE = 100
 
 
-def _need(request, permission: str, obj=None) -> None:
-    if not request.user.has_perm(permission, obj):
-        raise PermissionDenied
-
-
 def _round(request, pk: int) -> Round:
-    _need(request, "membership.view_rounds")
+    require_permission(request, "membership.view_rounds")
     return get_object_or_404(Round.objects.visible_to(request.user).select_related("association"), pk=pk)
 
 
 def _kept_round(request, pk: int) -> Round:
     round_ = _round(request, pk)
-    _need(request, "membership.change_round", round_)
+    require_permission(request, "membership.change_round", round_)
     return round_
 
 
@@ -55,7 +51,7 @@ def _errors(error: ValidationError) -> str:
 
 @require_GET
 def round_list(request):
-    _need(request, "membership.view_rounds")
+    require_permission(request, "membership.view_rounds")
     rounds = (
         Round.objects.visible_to(request.user)
         .select_related("association")
@@ -73,7 +69,7 @@ def round_list(request):
 
 @require_http_methods(["GET", "POST"])
 def round_create(request):
-    _need(request, "membership.start_round")
+    require_permission(request, "membership.start_round")
     form = forms.RoundForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -425,7 +421,7 @@ def quantify(request, pk: int):
 @require_GET
 def restoration_list(request):
     """The log of restored memberships, and the village's ceased members who may be restored."""
-    _need(request, "membership.view_rounds")
+    require_permission(request, "membership.view_rounds")
     restorations = Restoration.objects.visible_to(request.user).select_related(
         "member__household", "restored_by", "objection__posting__round"
     )
@@ -441,7 +437,7 @@ def restoration_list(request):
 @require_http_methods(["GET", "POST"])
 def member_restore(request, member_pk: int):
     member = get_object_or_404(Member.objects.visible_to(request.user).select_related("household"), pk=member_pk)
-    _need(request, "membership.restore_member", member)
+    require_permission(request, "membership.restore_member", member)
     form = forms.RestoreForm(request.POST or None, member=member)
     if request.method == "POST" and form.is_valid():
         try:
