@@ -25,7 +25,8 @@ def compute_chunk(*, run_id: int, number: int) -> bool:
     """Write one block's floors and exact remainders; return whether the run's chunks are all done (send the finish)."""
     with transaction.atomic():
         chunk = (
-            RunChunk.objects.select_for_update()
+            # Only the chunk's row: locking the joined run row too would make every other worker's chunk wait.
+            RunChunk.objects.select_for_update(of=("self",))
             .select_related("pool", "run")
             .filter(run_id=run_id, number=number)
             .first()

@@ -40,9 +40,11 @@ def finish_run(*, run_id: int) -> None:
             ):
                 return
             stats = part_stats(run)
-            if hand_out_leftovers(run, stats):
+            repaired = hand_out_leftovers(run, stats)
+            if repaired:
                 stats = part_stats(run)
-            build_payouts(run)
+            # The chunks paid the holders from the lines they wrote: only a repair changes those lines.
+            build_payouts(run, rebuild=repaired)
             check_payout_references(run)
             check_pools(run, stats)
             # Pages look a household's lines up in these tables at once: with statistics from before
@@ -116,10 +118,13 @@ def hand_out_leftovers(run: DistributionRun, stats: Mapping[int, dict] | None = 
     return True
 
 
-def build_payouts(run: DistributionRun) -> None:
-    """One payout per household with anything in any part, built in one INSERT … SELECT."""
+def build_payouts(run: DistributionRun, *, rebuild: bool = True) -> None:
+    """One payout per household with anything in any part, built in one INSERT … SELECT.
+
+    rebuild=False keeps the payouts the chunks wrote with their lines and adds the rest (sql.insert_payouts).
+    """
     Objection.objects.filter(run=run, payout__isnull=False).update(payout=None)
-    sql.insert_payouts(run.pk)
+    sql.insert_payouts(run.pk, rebuild=rebuild)
 
 
 def check_payout_references(run: DistributionRun) -> None:

@@ -210,6 +210,9 @@ def freeze_and_plan(*, run: DistributionRun, gathered: GatheredInputs) -> list[t
             ledger=ledger,
         )
     RunChunk.objects.bulk_create(chunks)
+    # Each chunk looks its holders' rent, land dividend and wages up by household: with statistics that
+    # have not seen this run, the planner would scan the run's lines for every holder instead.
+    sql.analyze(PayoutPart)
 
     inputs = gathered.company
     run.inputs = {
@@ -553,8 +556,10 @@ def _plan_split(
     pool.lines_count = holders_count
     fields = ["total_weight", "total_units", "weight_divisor", "lines_count"]
     if ledger is not None and pool.amount_fen:
+        # A pool in one chunk is ranked by that chunk's own statement; only a pool split over several
+        # chunks needs to know beforehand where its left-over fen run out.
         pool.leftover_fen, pool.leftover_remainder, pool.leftover_ordinal = _leftover_threshold(
-            ledger, pool, units_count
+            ledger if holders_count > chunk_size else None, pool, units_count
         )
         fields += ["leftover_fen", "leftover_remainder", "leftover_ordinal"]
     pool.save(update_fields=fields)
@@ -577,12 +582,15 @@ def _plan_split(
 ALL_ORDINALS = 2**62
 
 
-def _leftover_threshold(ledger: LedgerReference, pool: Pool, units_count: Counter) -> tuple[int, int, int]:
+def _leftover_threshold(
+    ledger: LedgerReference | None, pool: Pool, units_count: Counter
+) -> tuple[int, int | None, int | None]:
     """The pool's left-over fen and the (remainder, ordinal) of the last line they reach.
 
     A holder's floor and remainder depend on its weight alone, so the distinct weights give the
     left-over fen and the remainder where they run out; only when they run out inside a group of equal
-    remainders does one query find the ordinal of the last holder of that group they reach.
+    remainders does one query find the ordinal of the last holder of that group they reach. Without a
+    ledger to query (a pool its one chunk ranks), the left-over fen alone and no threshold.
     """
     amount, divisor, total = pool.amount_fen, pool.weight_divisor, pool.total_units
     floors = 0
@@ -594,6 +602,8 @@ def _leftover_threshold(ledger: LedgerReference, pool: Pool, units_count: Counte
         holders_by_remainder[remainder] += count
         units_by_remainder[remainder].append(value)
     leftover = amount - floors
+    if ledger is None:
+        return leftover, None, None
     remaining = leftover
     for remainder in sorted(holders_by_remainder, reverse=True):
         if remaining == 0:

@@ -119,7 +119,7 @@ def _holders(registry: tuple[str, Sequence], weights: Mapping[int, Decimal], *, 
         return weighted, arguments
     return (
         f"""
-        SELECT a_id, h_id, units,
+        SELECT a_id, h_id, units, code,
             ROW_NUMBER() OVER (PARTITION BY a_id ORDER BY h_id IS NULL, code COLLATE "C") - 1 AS ordinal
         FROM ({weighted}) holders
         """,
@@ -156,39 +156,68 @@ def nth_holder_with_units(
 
 
 def insert_share_lines(chunk: RunChunk, pool, *, registry: tuple[str, Sequence], weights: Mapping[int, Decimal]) -> int:
-    """The block's floors and exact remainders computed and written by PostgreSQL in one INSERT … SELECT.
+    """The block's share lines and its holders' payouts, computed and written by PostgreSQL in one statement.
 
     The holders are read from the ledger (registry: the chunk's association up to the run's mark), the
     same integers as chunks.share_row: weight units reduced by the pool's divisor, floor and remainder
-    of amount * units / total in exact numeric arithmetic.
+    of amount * units / total in exact numeric arithmetic. The left-over fen go where prepare planned
+    them (a pool over several chunks) or, for a pool in this one chunk, to its lines that rank first
+    here: remainder descending, then the code order. Each holder's payout is written with its share line,
+    with the rent, land dividend and wages prepare wrote for it, so the finish has only the households
+    without shares left to pay. Returns the share lines written.
     """
     holders, holder_params = _holders(registry, weights, ordinals=True)
     share = "%s::numeric * div(h.units, %s::numeric)"
     share_params = [pool.amount_fen, pool.weight_divisor]
-    # The left-over fen planned by prepare's leftover_threshold; without a plan the finish hands them out.
     if pool.leftover_remainder is not None:
         reached = "CASE WHEN s.remainder > %s OR (s.remainder = %s AND s.ordinal <= %s) THEN 1 ELSE 0 END"
         reached_params = [pool.leftover_remainder, pool.leftover_remainder, pool.leftover_ordinal]
+    elif chunk.ordinal_from == 0 and chunk.ordinal_to >= pool.lines_count:
+        reached = "CASE WHEN ROW_NUMBER() OVER (ORDER BY s.remainder DESC, s.ordinal) <= %s THEN 1 ELSE 0 END"
+        reached_params = [pool.leftover_fen]
     else:
+        # No plan: the lines keep their floors and the finish hands the left-over fen out.
         reached, reached_params = "0", []
+
+    def part_sum(part: str) -> str:
+        return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
+
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {_table(PayoutPart)} ({", ".join(PART_COLUMNS)})
-            SELECT %s, s.h_id, %s, %s, %s, s.ordinal, s.weight, s.floor, s.remainder, s.floor + {reached}
-            FROM (
-                SELECT h.ordinal, h.h_id, h.units * 0.00000001 AS weight,
-                    div({share}, %s::numeric) AS floor, mod({share}, %s::numeric) AS remainder
-                FROM ({holders}) h
-                WHERE h.ordinal >= %s AND h.ordinal < %s
-            ) s
-            ORDER BY s.ordinal
+            WITH lines AS MATERIALIZED (
+                SELECT s.ordinal, s.h_id, s.code, s.weight, s.floor, s.remainder, s.floor + {reached} AS amount
+                FROM (
+                    SELECT h.ordinal, h.h_id, h.code, h.units * 0.00000001 AS weight,
+                        div({share}, %s::numeric) AS floor, mod({share}, %s::numeric) AS remainder
+                    FROM ({holders}) h
+                    WHERE h.ordinal >= %s AND h.ordinal < %s
+                ) s
+            ), written AS (
+                INSERT INTO {_table(PayoutPart)} ({", ".join(PART_COLUMNS)})
+                SELECT %s, h_id, %s, %s, %s, ordinal, weight, floor, remainder, amount FROM lines ORDER BY ordinal
+                RETURNING 1
+            ), paid AS (
+                INSERT INTO {_table(Payout)} (run_id, household_id, household_code, association_id, rent_fen,
+                    land_dividend_fen, share_dividend_fen, wage_fen, total_fen, weighted_holdings, status,
+                    company_bank_reference, association_bank_reference)
+                SELECT %s, l.h_id, l.code, %s, COALESCE(o.rent, 0), COALESCE(o.land, 0), l.amount,
+                    COALESCE(o.wages, 0), COALESCE(o.rent, 0) + COALESCE(o.land, 0) + l.amount + COALESCE(o.wages, 0),
+                    l.weight, %s, '', ''
+                FROM lines l
+                -- The household's other parts looked up by its key: a few per holder, never the run's million.
+                LEFT JOIN LATERAL (
+                    SELECT {part_sum(engine.RENT)} AS rent, {part_sum(engine.LAND_DIVIDEND)} AS land,
+                        {part_sum(engine.WAGES)} AS wages, MAX(ABS(amount_fen)) AS largest
+                    FROM {_table(PayoutPart)}
+                    WHERE run_id = %s AND household_id = l.h_id AND part <> %s
+                ) o ON true
+                WHERE l.h_id IS NOT NULL AND (l.amount <> 0 OR COALESCE(o.largest, 0) > 0)
+                RETURNING 1
+            )
+            SELECT (SELECT COUNT(*) FROM written), (SELECT COUNT(*) FROM paid)
             """,
             [
-                chunk.run_id,
-                chunk.association_id,
-                engine.SHARE_DIVIDEND,
-                pool.pk,
                 *reached_params,
                 *share_params,
                 pool.total_units,
@@ -197,9 +226,18 @@ def insert_share_lines(chunk: RunChunk, pool, *, registry: tuple[str, Sequence],
                 *holder_params,
                 chunk.ordinal_from,
                 chunk.ordinal_to,
+                chunk.run_id,
+                chunk.association_id,
+                engine.SHARE_DIVIDEND,
+                pool.pk,
+                chunk.run_id,
+                chunk.association_id,
+                Payout.Status.PENDING,
+                chunk.run_id,
+                engine.SHARE_DIVIDEND,
             ],
         )
-        return cursor.rowcount
+        return cursor.fetchone()[0]
 
 
 def count_chunk_done(run_id: int) -> tuple[int, int]:
@@ -248,18 +286,30 @@ def hand_out_by_rank(*, run_id: int, pool_id: int, leftover: int) -> None:
         )
 
 
-def insert_payouts(run_id: int) -> None:
+def insert_payouts(run_id: int, *, rebuild: bool) -> None:
     """One payout per household with anything in any part, summed from the parts in one INSERT … SELECT.
 
     Each carries the weighted holdings its share dividend was paid on (the weight of its share line).
+    rebuild: all the run's payouts anew; otherwise only those of the households with parts and no
+    payout yet, on PostgreSQL, where each chunk paid its holders (insert_share_lines): the households
+    with rent, land dividend or wages and no shares. The embedded mode's chunks pay no one: it rebuilds.
     """
 
     def part_sum(part: str) -> str:
         return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
 
-    payouts = _table(Payout)
+    payouts, parts = _table(Payout), _table(PayoutPart)
+    unpaid, unpaid_params = "", []
+    if rebuild or not postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {payouts} WHERE run_id = %s", [run_id])
+    else:
+        unpaid = f"""AND household_id IN (
+            SELECT household_id FROM {parts} WHERE run_id = %s AND part <> %s AND household_id IS NOT NULL
+            EXCEPT SELECT household_id FROM {payouts} WHERE run_id = %s
+        )"""
+        unpaid_params = [run_id, engine.SHARE_DIVIDEND, run_id]
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {payouts} WHERE run_id = %s", [run_id])
         cursor.execute(
             f"""
             INSERT INTO {payouts} (run_id, household_id, household_code, association_id, rent_fen, land_dividend_fen,
@@ -272,14 +322,14 @@ def insert_payouts(run_id: int) -> None:
                     {part_sum(engine.LAND_DIVIDEND)} AS land, {part_sum(engine.SHARE_DIVIDEND)} AS share,
                     {part_sum(engine.WAGES)} AS wages, SUM(amount_fen) AS total,
                     MAX(CASE WHEN part = '{engine.SHARE_DIVIDEND}' THEN weight END) AS weighted
-                FROM {_table(PayoutPart)}
-                WHERE run_id = %s AND household_id IS NOT NULL
+                FROM {parts}
+                WHERE run_id = %s AND household_id IS NOT NULL {unpaid}
                 GROUP BY run_id, household_id
                 HAVING MAX(ABS(amount_fen)) > 0
             ) p
             JOIN {_table(Household)} h ON h.id = p.household_id
             """,
-            [Payout.Status.PENDING, run_id],
+            [Payout.Status.PENDING, run_id, *unpaid_params],
         )
 
 

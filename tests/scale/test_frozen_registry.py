@@ -19,8 +19,13 @@ CODES = ["A01-010", "A01-b", "A01-甲", "A01-B", "A01-002", "A01-Z", "A01-乙", 
 
 
 @pytest.mark.django_db
-def test_the_frozen_registry_and_the_chunks_give_the_engines_lines(company, association_a, accountant, settings):
-    settings.DIVIDENDS_CHUNK_HOUSEHOLDS = 2
+# 2: the pool spans several chunks and prepare plans where its left-over fen run out; 20000: its one
+# chunk ranks the lines itself and pays its holders in the same statement.
+@pytest.mark.parametrize("chunk_households", [2, 20000])
+def test_the_frozen_registry_and_the_chunks_give_the_engines_lines(
+    company, association_a, accountant, settings, chunk_households
+):
+    settings.DIVIDENDS_CHUNK_HOUSEHOLDS = chunk_households
     population = ShareType.objects.create(association=association_a, code="population", name="P", weight=Decimal(1))
     labour = ShareType.objects.create(association=association_a, code="labour", name="L", weight=Decimal("0.1"))
     collective = ShareType.objects.create(
