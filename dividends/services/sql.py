@@ -136,9 +136,15 @@ def holders_by_units(*, registry: tuple[str, Sequence], weights: Mapping[int, De
     holders, params = _holders(registry, weights, ordinals=False)
     units: dict[int, Counter] = {}
     with connection.cursor() as cursor:
+        # The one pass over the whole ledger (two million lines for a million households): with the
+        # default costs PostgreSQL reads it in one process; its parallel workers halve the time.
+        cursor.execute("SET LOCAL parallel_setup_cost = 0")
+        cursor.execute("SET LOCAL parallel_tuple_cost = 0")
         cursor.execute(f"SELECT a_id, units, COUNT(*) FROM ({holders}) h GROUP BY a_id, units", params)
         for association_id, value, count in cursor.fetchall():
             units.setdefault(association_id, Counter())[int(value)] += count
+        cursor.execute("RESET parallel_setup_cost")
+        cursor.execute("RESET parallel_tuple_cost")
     return units
 
 
