@@ -256,11 +256,11 @@ def household_list(request):
             households = households.filter(dissolved_on__isnull=False)
         query = data["q"].strip()
         if query:
-            matches = Q(code__icontains=query) | Q(
-                pk__in=Member.objects.filter(name__icontains=query).values("household")
-            )
+            # The official's own members only: not a scan of every member of the county for a name.
+            members = Member.objects.visible_to(request.user)
+            matches = Q(code__icontains=query) | Q(pk__in=members.filter(name__icontains=query).values("household"))
             if LAST_FOUR.match(query):
-                matches |= Q(pk__in=Member.objects.filter(id_number_last4=query.upper()).values("household"))
+                matches |= Q(pk__in=members.filter(id_number_last4=query.upper()).values("household"))
             households = households.filter(matches)
     page, query_string = paginate(request, households.order_by("code"), HOUSEHOLD_PAGE_SIZE)
     return render(
