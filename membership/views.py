@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collective.models import Household, Member
 from collective.rules import is_farmer
 from collective.services import QuantificationRule
-from collective.shortcuts import require_permission
+from collective.shortcuts import paginate, require_permission
 from membership import forms, services
 from membership.models import POSTINGS, Entry, Objection, Posting, Restoration, Round, Status
 
@@ -426,11 +426,19 @@ def restoration_list(request):
         "member__household", "restored_by", "objection__posting__round"
     )
     association = request.user.organisation if request.user.is_village_official else None
-    restorable = services.restorable_members(association) if association is not None else None
+    # Years of members who married out or moved away: found by name or household code, a page at a time.
+    # The restorations themselves are rare corrections, each with its reason: the log is shown whole.
+    query = request.GET.get("q", "").strip()
+    page = query_string = None
+    if association is not None:
+        restorable = services.restorable_members(association)
+        if query:
+            restorable = restorable.filter(Q(name__icontains=query) | Q(household__code__icontains=query))
+        page, query_string = paginate(request, restorable)
     return render(
         request,
         "membership/restoration_list.html",
-        {"restorations": restorations, "restorable": restorable},
+        {"restorations": restorations, "page_obj": page, "query_string": query_string, "query": query},
     )
 
 

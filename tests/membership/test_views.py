@@ -293,3 +293,31 @@ def test_an_official_restores_a_ceased_membership_from_the_page_and_others_canno
     grandfather = reverse("membership:member-restore", kwargs={"member_pk": village.grandfather.pk})
     page = client.post(grandfather, {"reason": "误操作"}).content.decode()
     assert "张老汉已登记为死亡（2020-02-02）：因死亡终止的成员身份不能恢复。" in page
+
+
+def test_the_ceased_members_to_restore_are_found_by_name_or_household_a_page_at_a_time(
+    client, village, village_official_a
+):
+    from collective import services as collective
+    from collective.models import Member
+    from tests.membership.conftest import member
+
+    collective.cease_membership(
+        member=village.daughter, ceased_on=date(2024, 3, 1), reason=Member.CeaseReason.MARRIED_OUT
+    )
+    moved = [
+        member(village.household2, f"迁出{index:02d}", date(1980, 1, 1), Member.Relation.OTHER) for index in range(55)
+    ]
+    for person in moved:
+        collective.cease_membership(member=person, ceased_on=date(2023, 5, 1), reason=Member.CeaseReason.MOVED_AWAY)
+    client.force_login(village_official_a)
+    url = reverse("membership:restoration-list")
+
+    first = client.get(url).content.decode()
+    assert first.count("/restore/") == 50 and "第 1 页，共 2 页" in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert second.count("/restore/") == 6
+    found = client.get(url, {"q": "王芳"}).content.decode()
+    assert found.count("/restore/") == 1 and "王芳" in found and "迁出" not in found
+    assert client.get(url, {"q": "A01-002"}).content.decode().count("/restore/") == 50
+    assert "没有符合条件的已终止成员。" in client.get(url, {"q": "不存在"}).content.decode()
