@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collective.models import Household, Member
 from collective.rules import is_farmer
 from collective.services import QuantificationRule
-from collective.shortcuts import paginate, require_permission
+from collective.shortcuts import add_service_errors, paginate, require_permission
 from membership import forms, services
 from membership.models import POSTINGS, Entry, Objection, Posting, Restoration, Round, Status
 
@@ -83,7 +83,7 @@ def round_create(request):
                 resolution_adopted_on=form.cleaned_data["resolution_adopted_on"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Round started: %(count)d people proposed.") % {"count": round_.entries.count()}
@@ -206,7 +206,7 @@ def entry_edit(request, pk: int, entry_pk: int):
                 )
         except ValidationError as error:
             entry.refresh_from_db()
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(name)s: %(status)s.") % {"name": entry.member.name, "status": entry.get_status_display()}
@@ -318,7 +318,7 @@ def objection_paper(request, pk: int):
                     on_paper=True,
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Objection recorded."))
                 return _back(round_)
@@ -342,7 +342,7 @@ def objection_answer(request, pk: int, objection_pk: int):
                 by=request.user,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Answer saved; the household sees it in the portal."))
             return _back(round_)
@@ -411,7 +411,7 @@ def quantify(request, pk: int):
             form = forms.RoundQuantificationForm(post, association=round_.association)
             form.is_valid()
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
     return render(request, "membership/quantify.html", {"round": round_, "form": form, "preview": preview})
 
 
@@ -456,7 +456,7 @@ def member_restore(request, member_pk: int):
                 by=request.user,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The membership of %(name)s is restored.") % {"name": member.name})
             return redirect("membership:restoration-list")
@@ -516,7 +516,7 @@ def portal_objection(request, posting_pk: int):
                 by=request.user,
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your objection has been sent. The answer will appear on this page."))
             return redirect("membership:portal-postings")
