@@ -44,6 +44,11 @@ PART_COLUMNS = (
 RANK_KEY = DecimalField(max_digits=40, decimal_places=0)
 
 
+def _part_sum(part: str) -> str:
+    """A household's amount in one part, summed over its lines (the payouts' columns)."""
+    return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
+
+
 def postgresql() -> bool:
     """Whether the set-based statements below run (PostgreSQL) or the steps go through Python (SQLite)."""
     return connection.vendor == "postgresql"
@@ -169,8 +174,9 @@ def insert_share_lines(chunk: RunChunk, pool, *, registry: tuple[str, Sequence],
     of amount * units / total in exact numeric arithmetic. The left-over fen go where prepare planned
     them (a pool over several chunks) or, for a pool in this one chunk, to its lines that rank first
     here: remainder descending, then the code order. Each holder's payout is written with its share line,
-    with the rent, land dividend and wages prepare wrote for it, so the finish has only the households
-    without shares left to pay. Returns the share lines written.
+    with the rent, land dividend and wages prepare wrote for it and, as insert_payouts gives it, the
+    lowest association of its lines, so the finish has only the households without shares left to pay.
+    Returns the share lines written.
     """
     holders, holder_params = _holders(registry, weights, ordinals=True)
     share = "%s::numeric * div(h.units, %s::numeric)"
@@ -184,9 +190,6 @@ def insert_share_lines(chunk: RunChunk, pool, *, registry: tuple[str, Sequence],
     else:
         # No plan: the lines keep their floors and the finish hands the left-over fen out.
         reached, reached_params = "0", []
-
-    def part_sum(part: str) -> str:
-        return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -207,14 +210,16 @@ def insert_share_lines(chunk: RunChunk, pool, *, registry: tuple[str, Sequence],
                 INSERT INTO {_table(Payout)} (run_id, household_id, household_code, association_id, rent_fen,
                     land_dividend_fen, share_dividend_fen, wage_fen, total_fen, weighted_holdings, status,
                     company_bank_reference, association_bank_reference)
-                SELECT %s, l.h_id, l.code, %s, COALESCE(o.rent, 0), COALESCE(o.land, 0), l.amount,
+                SELECT %s, l.h_id, l.code, LEAST(%s, o.association_id), COALESCE(o.rent, 0), COALESCE(o.land, 0),
+                    l.amount,
                     COALESCE(o.wages, 0), COALESCE(o.rent, 0) + COALESCE(o.land, 0) + l.amount + COALESCE(o.wages, 0),
                     l.weight, %s, '', ''
                 FROM lines l
                 -- The household's other parts looked up by its key: a few per holder, never the run's million.
                 LEFT JOIN LATERAL (
-                    SELECT {part_sum(engine.RENT)} AS rent, {part_sum(engine.LAND_DIVIDEND)} AS land,
-                        {part_sum(engine.WAGES)} AS wages, MAX(ABS(amount_fen)) AS largest
+                    SELECT {_part_sum(engine.RENT)} AS rent, {_part_sum(engine.LAND_DIVIDEND)} AS land,
+                        {_part_sum(engine.WAGES)} AS wages, MAX(ABS(amount_fen)) AS largest,
+                        MIN(association_id) AS association_id
                     FROM {_table(PayoutPart)}
                     WHERE run_id = %s AND household_id = l.h_id AND part <> %s
                 ) o ON true
@@ -301,9 +306,6 @@ def insert_payouts(run_id: int, *, rebuild: bool) -> None:
     with rent, land dividend or wages and no shares. The embedded mode's chunks pay no one: it rebuilds.
     """
 
-    def part_sum(part: str) -> str:
-        return f"SUM(CASE WHEN part = '{part}' THEN amount_fen ELSE 0 END)"
-
     payouts, parts = _table(Payout), _table(PayoutPart)
     unpaid, unpaid_params = "", []
     if rebuild or not postgresql():
@@ -324,9 +326,9 @@ def insert_payouts(run_id: int, *, rebuild: bool) -> None:
             SELECT p.run_id, p.household_id, h.code, p.association_id, p.rent, p.land, p.share, p.wages, p.total,
                 p.weighted, %s, '', ''
             FROM (
-                SELECT run_id, household_id, MIN(association_id) AS association_id, {part_sum(engine.RENT)} AS rent,
-                    {part_sum(engine.LAND_DIVIDEND)} AS land, {part_sum(engine.SHARE_DIVIDEND)} AS share,
-                    {part_sum(engine.WAGES)} AS wages, SUM(amount_fen) AS total,
+                SELECT run_id, household_id, MIN(association_id) AS association_id, {_part_sum(engine.RENT)} AS rent,
+                    {_part_sum(engine.LAND_DIVIDEND)} AS land, {_part_sum(engine.SHARE_DIVIDEND)} AS share,
+                    {_part_sum(engine.WAGES)} AS wages, SUM(amount_fen) AS total,
                     MAX(CASE WHEN part = '{engine.SHARE_DIVIDEND}' THEN weight END) AS weighted
                 FROM {parts}
                 WHERE run_id = %s AND household_id IS NOT NULL {unpaid}
