@@ -235,6 +235,12 @@ def draft_contract(
     )
     validate_contract(contract=contract, parcels=parcels)
     contract.save()
+    _write_draft_lines(contract, parcels)
+    return contract
+
+
+def _write_draft_lines(contract: LandTransferContract, parcels: Sequence[tuple[Parcel, Decimal]]) -> None:
+    """A draft's parcels as lines over the contract's whole term, not binding until it is signed."""
     ContractParcel.objects.bulk_create(
         ContractParcel(
             contract=contract,
@@ -246,7 +252,6 @@ def draft_contract(
         )
         for parcel, area in parcels
     )
-    return contract
 
 
 @transaction.atomic
@@ -273,17 +278,7 @@ def update_draft_contract(
     validate_contract(contract=contract, parcels=parcels)
     contract.save()
     contract.lines.all().delete()
-    ContractParcel.objects.bulk_create(
-        ContractParcel(
-            contract=contract,
-            parcel=parcel,
-            area_mu=area,
-            start_date=contract.start_date,
-            end_date=contract.end_date,
-            binding=False,
-        )
-        for parcel, area in parcels
-    )
+    _write_draft_lines(contract, parcels)
     return contract
 
 
